@@ -1,0 +1,50 @@
+"""segkit: the package behind a notebook course on unsupervised image segmentation.
+
+The lessons import everything from here. Submodules are loaded on first use,
+so ``import segkit`` stays fast and does not import torch; the numpy-only
+modules (``io``, ``datasets``, ``classical``, ``superpixels``, ``metrics``,
+``mi``) never import torch at all.
+
+>>> import segkit
+>>> segkit.load_image is segkit.io.load_image
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+#: Submodules, loaded lazily on attribute access.
+_SUBMODULES = (
+    "io", "datasets", "classical", "superpixels", "metrics", "viz", "widgets",
+    "model", "losses", "unsupervised", "mi", "iic", "backbones", "stego",
+    "evaluation", "cli",
+)
+
+#: Public names re-exported at the top level, and the module that defines each.
+_EXPORTS = {
+    "load_image": "io",
+    "sample_image": "io",
+    "SAMPLE_IMAGES": "io",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'segkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBMODULES))

@@ -1,0 +1,147 @@
+"""Shared argument checks.
+
+Every public function of segkit validates its inputs with these helpers, so the
+messages read the same everywhere: they name the argument, say what it got and
+what is accepted. They raise ``TypeError`` for a wrong kind of object and
+``ValueError`` for a right kind with a wrong value.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+
+import numpy as np
+
+__all__ = [
+    "check_int",
+    "check_float",
+    "check_choice",
+    "check_label_map",
+    "check_same_shape",
+    "describe",
+]
+
+
+def describe(value) -> str:
+    """A short description of ``value`` for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def check_int(value, name: str, *, min_value=None, max_value=None) -> int:
+    """Return ``value`` as a Python int, or raise a clear error.
+
+    Booleans are refused (``True`` is an int in Python, but never the number a
+    user meant). Floats with an integral value such as ``3.0`` are refused too:
+    a slider or a config file that gives floats should round them itself.
+
+    >>> check_int(5, "k", min_value=1)
+    5
+    >>> check_int(0, "k", min_value=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: `k` must be at least 1; got 0
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer; got {describe(value)}")
+    value = operator.index(value)
+    if min_value is not None and value < min_value:
+        raise ValueError(f"`{name}` must be at least {min_value}; got {value}")
+    if max_value is not None and value > max_value:
+        raise ValueError(f"`{name}` must be at most {max_value}; got {value}")
+    return value
+
+
+def check_float(value, name: str, *, min_value=None, max_value=None,
+                min_inclusive: bool = True, max_inclusive: bool = True) -> float:
+    """Return ``value`` as a finite Python float, or raise a clear error.
+
+    >>> check_float(0.5, "mu", min_value=0)
+    0.5
+    >>> check_float(-1, "mu", min_value=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `mu` must be >= 0; got -1.0
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number; got {describe(value)}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"`{name}` must be finite; got {value}")
+    if min_value is not None:
+        bad = value < min_value if min_inclusive else value <= min_value
+        if bad:
+            op = ">=" if min_inclusive else ">"
+            raise ValueError(f"`{name}` must be {op} {min_value}; got {value}")
+    if max_value is not None:
+        bad = value > max_value if max_inclusive else value >= max_value
+        if bad:
+            op = "<=" if max_inclusive else "<"
+            raise ValueError(f"`{name}` must be {op} {max_value}; got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError``.
+
+    >>> check_choice("otsu", "method", ("otsu", "manual"))
+    'otsu'
+    >>> check_choice("foo", "method", ("otsu", "manual"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `method` must be one of 'otsu', 'manual'; got 'foo'
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {allowed}; got {value!r}")
+    return value
+
+
+def check_label_map(labels, name: str = "labels", *, allow_negative: bool = False) -> np.ndarray:
+    """Return ``labels`` as a 2-D integer array (a copy is not made when not needed).
+
+    Accepts any integer or boolean array of shape (H, W). Floats are accepted
+    only when every value is integral (label maps saved as float images).
+
+    >>> check_label_map(np.array([[0, 1], [1, 2]])).dtype.kind
+    'i'
+    >>> check_label_map(np.zeros((2, 2, 3), dtype=int))
+    Traceback (most recent call last):
+    ...
+    ValueError: `labels` must be a 2-D label map of shape (H, W); got an array of shape (2, 2, 3) and dtype int64
+    """
+    if not isinstance(labels, np.ndarray):
+        if isinstance(labels, (list, tuple)):
+            labels = np.asarray(labels)
+        else:
+            raise TypeError(f"`{name}` must be a numpy array of integer labels; got {describe(labels)}")
+    if labels.ndim != 2:
+        raise ValueError(f"`{name}` must be a 2-D label map of shape (H, W); got {describe(labels)}")
+    if labels.size == 0:
+        raise ValueError(f"`{name}` must not be empty; got {describe(labels)}")
+    if labels.dtype == bool:
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            raise ValueError(f"`{name}` must hold integer labels; got non-integral or non-finite floats")
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind not in "iu":
+        raise TypeError(f"`{name}` must hold integer labels; got dtype {labels.dtype}")
+    if not allow_negative and labels.dtype.kind == "i" and labels.min() < 0:
+        raise ValueError(f"`{name}` must hold non-negative labels; got minimum {labels.min()}")
+    return labels
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same (H, W) shape."""
+    if a.shape[:2] != b.shape[:2]:
+        raise ValueError(
+            f"`{name_a}` and `{name_b}` must have the same height and width; "
+            f"got {a.shape[:2]} and {b.shape[:2]}"
+        )

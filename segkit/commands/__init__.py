@@ -1,0 +1,1 @@
+"""Sub-commands of the ``segkit`` command line, one module each (see :mod:`segkit.cli`)."""
