@@ -1,0 +1,193 @@
+"""Pictures for the lessons: label maps in fixed colours, overlays, panels, training curves.
+
+Only this module (and :mod:`segkit.widgets`) imports matplotlib. Every figure
+colours label ``i`` with ``PALETTE[i % len(PALETTE)]``, so the same id has the
+same colour in every figure of the course.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_float, check_label_map, check_same_shape, describe
+from .io import as_rgb
+
+__all__ = ["PALETTE", "colorize", "overlay", "mark", "show_panel", "show_annotations",
+           "plot_history"]
+
+
+def _make_palette(n: int = 256) -> np.ndarray:
+    """20 hand-picked distinct colours, then golden-ratio hues for the rest."""
+    base = np.array([
+        [230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25], [145, 30, 180],
+        [245, 130, 48], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
+        [0, 128, 128], [220, 190, 255], [170, 110, 40], [255, 250, 200], [128, 0, 0],
+        [170, 255, 195], [128, 128, 0], [255, 215, 180], [0, 0, 128], [128, 128, 128],
+    ], dtype=np.float64) / 255.0
+    extra = []
+    for i in range(n - len(base)):
+        h = (i * 0.618033988749895) % 1.0
+        s = 0.55 + 0.35 * ((i * 7) % 3) / 2
+        v = 0.65 + 0.3 * ((i * 5) % 2)
+        k = np.mod(np.array([5.0, 3.0, 1.0]) + h * 6.0, 6.0)
+        extra.append(v - v * s * np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0))
+    return np.concatenate([base, np.array(extra)]).astype(np.float32)
+
+
+#: (256, 3) float32 RGB colours; label i is drawn in PALETTE[i % 256].
+PALETTE = _make_palette()
+
+
+def colorize(labels) -> np.ndarray:
+    """Colour a label map with the course's fixed palette.
+
+    Parameters
+    ----------
+    labels : (H, W) ndarray of int
+
+    Returns
+    -------
+    rgb : (H, W, 3) ndarray of float32
+
+    Examples
+    --------
+    >>> rgb = colorize(np.array([[0, 1], [1, 300]]))
+    >>> rgb.shape, bool((rgb[0, 1] == rgb[1, 0]).all()), bool((rgb[1, 1] == PALETTE[300 % 256]).all())
+    ((2, 2, 3), True, True)
+    """
+    labels = check_label_map(labels, "labels")
+    return PALETTE[labels % len(PALETTE)]
+
+
+def overlay(image, labels, *, alpha: float = 0.5) -> np.ndarray:
+    """Blend the coloured label map over the image: ``(1 - alpha) * image + alpha * colours``.
+
+    Returns an (H, W, 3) float32 array.
+    """
+    image = as_rgb(image)
+    labels = check_label_map(labels, "labels")
+    check_same_shape(image, labels, "image", "labels")
+    alpha = check_float(alpha, "alpha", min_value=0.0, max_value=1.0)
+    return ((1.0 - alpha) * image + alpha * colorize(labels)).astype(np.float32)
+
+
+def mark(image, labels, *, color=(1.0, 1.0, 0.0)) -> np.ndarray:
+    """Draw the boundaries between labels on the image (scikit-image's ``mark_boundaries``)."""
+    from skimage.segmentation import mark_boundaries
+
+    image = as_rgb(image)
+    labels = check_label_map(labels, "labels")
+    check_same_shape(image, labels, "image", "labels")
+    return mark_boundaries(image, labels, color=color).astype(np.float32)
+
+
+def _axes_off(ax):
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def show_panel(image, labels, *, titles=None, figsize=None, suptitle=None):
+    """Image | coloured labels | boundaries over the image, side by side.
+
+    Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    image = as_rgb(image)
+    labels = check_label_map(labels, "labels")
+    check_same_shape(image, labels, "image", "labels")
+    n = int(np.unique(labels).size)
+    titles = titles or ("image", f"labels ({n})", "boundaries")
+    if len(titles) != 3:
+        raise ValueError(f"`titles` must hold 3 strings; got {describe(titles)}")
+    h, w = labels.shape
+    figsize = figsize or (9, 3 * h / w + 0.5)
+    fig, axes = plt.subplots(1, 3, figsize=figsize)
+    for ax, pic, title in zip(axes, (image, colorize(labels), mark(image, labels)), titles):
+        ax.imshow(pic)
+        ax.set_title(title, fontsize=10)
+        _axes_off(ax)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_annotations(image, segmentations, *, ncols: int = 4, figsize=None):
+    """The image, then every annotator's segmentation (coloured, with segment counts)."""
+    import matplotlib.pyplot as plt
+
+    image = as_rgb(image)
+    segs = [check_label_map(s, f"segmentations[{i}]") for i, s in enumerate(segmentations)]
+    n = len(segs) + 1
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    h, w = image.shape[:2]
+    figsize = figsize or (2.6 * ncols, 2.6 * nrows * h / w + 0.4)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+    axes = axes.ravel()
+    axes[0].imshow(image)
+    axes[0].set_title("image", fontsize=9)
+    for i, s in enumerate(segs, start=1):
+        axes[i].imshow(mark(colorize(s), s, color=(0, 0, 0)))
+        axes[i].set_title(f"annotator {i}: {np.unique(s).size} segments", fontsize=9)
+    for ax in axes:
+        _axes_off(ax)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _history_columns(history) -> dict:
+    if isinstance(history, dict):
+        return {k: np.asarray(v, dtype=float) for k, v in history.items()}
+    if isinstance(history, (list, tuple)):
+        if not history:
+            return {}
+        if not all(isinstance(r, dict) for r in history):
+            raise TypeError("`history` must be a dict of sequences or a list of dicts")
+        keys = [k for k in history[0] if isinstance(history[0][k], (int, float, np.number))]
+        return {k: np.array([r.get(k, np.nan) for r in history], dtype=float) for k in keys}
+    raise TypeError(f"`history` must be a dict of sequences or a list of dicts; got {describe(history)}")
+
+
+def plot_history(history, *, ax=None, loss_keys=None, count_key="n_labels"):
+    """Plot training curves: loss terms on the left axis, the label count on the right.
+
+    Parameters
+    ----------
+    history : dict of sequences, or list of dicts
+        E.g. ``{"loss": [...], "n_labels": [...]}`` or one dict per iteration.
+    ax : matplotlib Axes, optional
+    loss_keys : sequence of str, optional
+        Which columns to draw as losses (default: every column whose name
+        contains "loss").
+    count_key : str
+        Column drawn on the right axis, if present.
+
+    Returns
+    -------
+    ax : the left axes.
+    """
+    import matplotlib.pyplot as plt
+
+    cols = _history_columns(history)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 2.8))
+    keys = list(loss_keys) if loss_keys is not None else [k for k in cols if "loss" in k]
+    x = None
+    for k in keys:
+        if k not in cols:
+            raise ValueError(f"`loss_keys`: no column {k!r} in history (has {', '.join(cols)})")
+        x = np.arange(1, len(cols[k]) + 1)
+        ax.plot(x, cols[k], label=k)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    if keys:
+        ax.legend(loc="upper left", fontsize=8)
+    if count_key in cols:
+        ax2 = ax.twinx()
+        ax2.plot(np.arange(1, len(cols[count_key]) + 1), cols[count_key], color="k", lw=1, ls="--")
+        ax2.set_ylabel("number of labels (dashed)")
+    return ax
