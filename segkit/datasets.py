@@ -211,7 +211,7 @@ def read_bsds_groundtruth(path) -> list:
         mat = scipy.io.loadmat(str(path))
         cells = mat["groundTruth"].ravel()
         segs = [np.asarray(cell["Segmentation"][0, 0]) for cell in cells]
-    except (KeyError, ValueError, TypeError, IndexError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, IndexError, OSError, scipy.io.matlab.MatReadError) as exc:
         raise ValueError(
             f"`path`: '{path}' is not a BSDS500 ground-truth file (expected a 'groundTruth' cell array "
             f"with 'Segmentation' fields): {exc}"

@@ -33,7 +33,7 @@ MIN_SIDE = 8
 
 #: scikit-image sample images that ship inside its wheel (no download needed).
 SAMPLE_IMAGES = (
-    "astronaut", "brick", "camera", "chelsea", "coffee", "coins", "color",
+    "astronaut", "brick", "camera", "chelsea", "coffee", "coins",
     "grass", "gravel", "horse", "hubble_deep_field", "moon", "page", "rocket",
 )
 

@@ -1,0 +1,53 @@
+import matplotlib
+import numpy as np
+import pytest
+
+from segkit import viz
+
+
+def test_palette_fixed_and_distinct():
+    assert viz.PALETTE.shape == (256, 3)
+    first = viz.PALETTE[:20]
+    d = np.linalg.norm(first[:, None] - first[None], axis=-1)
+    assert d[~np.eye(20, dtype=bool)].min() > 0.1
+    assert 0 <= viz.PALETTE.min() and viz.PALETTE.max() <= 1
+
+
+def test_colorize_same_id_same_colour():
+    a = viz.colorize(np.array([[0, 3], [3, 1]]))
+    b = viz.colorize(np.array([[3, 3]]))
+    np.testing.assert_array_equal(a[0, 1], b[0, 0])
+
+
+def test_overlay_and_mark():
+    img = np.zeros((10, 10, 3), np.float32)
+    labels = np.zeros((10, 10), int)
+    labels[:, 5:] = 1
+    ov = viz.overlay(img, labels, alpha=1.0)
+    np.testing.assert_allclose(ov, viz.colorize(labels))
+    marked = viz.mark(img, labels)
+    assert marked.shape == (10, 10, 3) and marked.max() > 0
+    with pytest.raises(ValueError, match="same height and width"):
+        viz.overlay(img, labels[:5])
+    with pytest.raises(ValueError, match="`alpha` must be <= 1"):
+        viz.overlay(img, labels, alpha=2)
+
+
+def test_panels_and_history():
+    img = np.random.default_rng(0).random((12, 16, 3)).astype(np.float32)
+    labels = (img[..., 0] > 0.5).astype(int)
+    fig = viz.show_panel(img, labels)
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 3
+    assert fig.axes[1].get_title() == "labels (2)"
+    fig = viz.show_annotations(img, [labels, 1 - labels])
+    assert fig.axes[2].get_title().startswith("annotator 2")
+    ax = viz.plot_history({"loss": [3, 2, 1], "loss_sim": [2, 1, 0.5], "n_labels": [9, 5, 3]})
+    assert len(ax.get_lines()) == 2
+    ax = viz.plot_history([{"loss": 1.0, "n_labels": 4}, {"loss": 0.5, "n_labels": 3}])
+    assert len(ax.get_lines()) == 1
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        viz.plot_history({"loss": [1]}, loss_keys=["nope"])
+    with pytest.raises(TypeError, match="`history` must be"):
+        viz.plot_history(42)
+    with pytest.raises(ValueError, match="`titles` must hold 3 strings"):
+        viz.show_panel(img, labels, titles=("a",))
