@@ -1,0 +1,305 @@
+"""Tests for segkit.superpixels: SLIC written out, connectivity, majority vote."""
+
+import numpy as np
+import pytest
+
+from segkit.superpixels import (
+    SlicSteps,
+    enforce_connectivity,
+    majority_vote,
+    slic,
+    slic_steps,
+)
+
+
+def four_quadrants(shape=(48, 64), noise=0.03, seed=0):
+    """Four flat colours with a little noise: red, green, blue, grey quadrants."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    img = np.zeros((h, w, 3))
+    img[: h // 2, : w // 2] = (0.9, 0.1, 0.1)
+    img[: h // 2, w // 2:] = (0.1, 0.8, 0.1)
+    img[h // 2:, : w // 2] = (0.1, 0.1, 0.9)
+    img[h // 2:, w // 2:] = (0.5, 0.5, 0.5)
+    gt = np.zeros(shape, int)
+    gt[: h // 2, w // 2:] = 1
+    gt[h // 2:, : w // 2] = 2
+    gt[h // 2:, w // 2:] = 3
+    return np.clip(img + rng.normal(0, noise, img.shape), 0, 1), gt
+
+
+def is_connected(segments):
+    from skimage.measure import label
+
+    n = segments.max() + 1
+    comps = label(segments + 1, background=0, connectivity=1)
+    return comps.max() == n
+
+
+# --- majority vote -----------------------------------------------------------------
+
+def majority_vote_loop(labels, segments):
+    """The plain per-superpixel loop (as in the reference code): the mode of each superpixel."""
+    out = labels.copy()
+    for s in np.unique(segments):
+        where = segments == s
+        values, counts = np.unique(labels[where], return_counts=True)
+        out[where] = values[np.argmax(counts)]
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_majority_vote_equals_plain_loop(seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 5, size=(30, 40))
+    segments = rng.integers(0, 50, size=(30, 40)) * 3  # ids with gaps
+    np.testing.assert_array_equal(majority_vote(labels, segments), majority_vote_loop(labels, segments))
+
+
+def test_majority_vote_on_slic_segments():
+    img, _ = four_quadrants()
+    segments = slic(img, 20)
+    labels = np.random.default_rng(0).integers(0, 3, size=segments.shape)
+    np.testing.assert_array_equal(majority_vote(labels, segments), majority_vote_loop(labels, segments))
+
+
+def test_majority_vote_does_not_mutate():
+    labels = np.array([[0, 1], [1, 1]])
+    segments = np.zeros((2, 2), int)
+    before = labels.copy()
+    majority_vote(labels, segments)
+    np.testing.assert_array_equal(labels, before)
+
+
+def test_majority_vote_errors():
+    with pytest.raises(ValueError, match="same height and width"):
+        majority_vote(np.zeros((2, 3), int), np.zeros((3, 2), int))
+    with pytest.raises(ValueError, match="non-negative"):
+        majority_vote(np.full((2, 2), -1), np.zeros((2, 2), int))
+
+
+# --- SLIC ----------------------------------------------------------------------
+
+def test_slic_shape_dtype_and_consecutive_ids():
+    img, _ = four_quadrants()
+    seg = slic(img, 12, 10.0)
+    assert seg.shape == img.shape[:2]
+    assert seg.dtype == np.int64
+    ids = np.unique(seg)
+    np.testing.assert_array_equal(ids, np.arange(ids.size))
+
+
+def test_slic_respects_quadrant_boundaries():
+    img, gt = four_quadrants()
+    seg = slic(img, 16, 20.0)
+    # Every superpixel lies (almost entirely) in one quadrant.
+    for s in np.unique(seg):
+        inside = gt[seg == s]
+        assert np.bincount(inside).max() / inside.size > 0.95
+
+
+def test_slic_segment_count_near_request():
+    img, _ = four_quadrants((96, 128))
+    for n in (10, 48, 200):
+        count = slic(img, n, 10.0).max() + 1
+        assert 0.5 * n <= count <= 1.5 * n, (n, count)
+
+
+def test_slic_connectivity_enforced():
+    img, _ = four_quadrants(noise=0.2)
+    seg = slic(img, 30, 1.0)  # low compactness and noise: fragments before enforcement
+    assert is_connected(seg)
+    step2 = img.shape[0] * img.shape[1] / 30
+    assert np.bincount(seg.ravel()).min() >= int(0.25 * step2)
+
+
+def test_slic_compactness_makes_squarer_segments():
+    img, _ = four_quadrants(noise=0.15)
+
+    def boundary_length(seg):
+        return (seg[:, 1:] != seg[:, :-1]).sum() + (seg[1:] != seg[:-1]).sum()
+
+    # Before connectivity enforcement, low m gives ragged, noise-following borders.
+    compact = slic(img, 30, 40.0, enforce_connectivity=False)
+    ragged = slic(img, 30, 0.5, enforce_connectivity=False)
+    assert boundary_length(compact) < 0.7 * boundary_length(ragged)
+
+
+def test_slic_grayscale_and_uint8_inputs():
+    img, _ = four_quadrants()
+    u8 = (img * 255).astype(np.uint8)
+    np.testing.assert_array_equal(slic(u8, 12), slic(u8.astype(np.float64) / 255, 12))
+    gray = u8[:, :, 0]
+    assert slic(gray, 12).shape == gray.shape
+
+
+def test_slic_deterministic_and_input_untouched():
+    img, _ = four_quadrants()
+    before = img.copy()
+    a = slic(img, 20)
+    b = slic(img, 20)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(img, before)
+
+
+def test_slic_more_segments_than_pixels_still_works():
+    img = np.random.default_rng(0).random((8, 8, 3))
+    seg = slic(img, 1000)
+    assert seg.shape == (8, 8)
+
+
+def test_slic_without_connectivity_may_keep_fragments():
+    img, _ = four_quadrants(noise=0.3)
+    seg = slic(img, 30, 0.5, enforce_connectivity=False)
+    ids = np.unique(seg)
+    np.testing.assert_array_equal(ids, np.arange(ids.size))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_segments=0), "n_segments"),
+        (dict(n_segments=-5), "n_segments"),
+        (dict(compactness=0.0), "compactness"),
+        (dict(compactness=-1.0), "compactness"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(min_size_factor=0.0), "min_size_factor"),
+        (dict(min_size_factor=1.5), "min_size_factor"),
+    ],
+)
+def test_slic_value_errors(kwargs, match):
+    img, _ = four_quadrants()
+    with pytest.raises(ValueError, match=match):
+        slic(img, **kwargs)
+
+
+def test_slic_type_and_image_errors():
+    img, _ = four_quadrants()
+    with pytest.raises(TypeError, match="n_segments"):
+        slic(img, 10.5)
+    with pytest.raises(TypeError, match="compactness"):
+        slic(img, 10, "10")
+    with pytest.raises(ValueError, match="image"):
+        slic(np.zeros((4, 4, 3)), 10)
+    with pytest.raises(TypeError, match="image"):
+        slic([[0, 1]], 10)
+
+
+# --- SLIC steps ----------------------------------------------------------------
+
+def test_slic_steps_records_iterations():
+    img, _ = four_quadrants()
+    s = slic_steps(img, 12, 10.0, n_iter=3)
+    assert isinstance(s, SlicSteps)
+    assert len(s.labels) == 4 and len(s.centers) == 4
+    k = s.centers[0].shape[0]
+    assert s.grid_seeds.shape == s.seeds.shape == (k, 2)
+    assert s.step == pytest.approx(np.sqrt(48 * 64 / 12))
+    # Seeds moved by at most one pixel in each direction.
+    assert np.abs(s.seeds - s.grid_seeds).max() <= 1
+    # The first partition is the grid: every cell holds its own seed.
+    assert all(s.labels[0][y, x] == i for i, (y, x) in enumerate(s.grid_seeds))
+    # Each centre's position is the mean position of its pixels after an iteration.
+    lab1 = s.labels[1]
+    rows, cols = np.nonzero(lab1 == 0)
+    np.testing.assert_allclose(s.centers[1][0, 3:], [rows.mean(), cols.mean()], atol=1e-4)
+
+
+def test_slic_matches_slic_steps_without_connectivity():
+    img, _ = four_quadrants()
+    s = slic_steps(img, 12, 10.0, n_iter=10)
+    seg = slic(img, 12, 10.0, enforce_connectivity=False)
+    _, expected = np.unique(s.labels[-1], return_inverse=True)
+    np.testing.assert_array_equal(seg, expected.reshape(seg.shape))
+
+
+def test_seeds_move_off_an_edge():
+    # A vertical edge exactly through a grid seed: the seed steps off it.
+    img = np.zeros((16, 16, 3))
+    img[:, 8:] = 1.0
+    s = slic_steps(img, 1, 10.0, n_iter=1)
+    assert tuple(s.grid_seeds[0]) == (7, 7)
+    assert s.seeds[0][1] == 6  # column 7 borders the edge; column 6 is flat
+
+
+def test_slic_steps_errors():
+    img, _ = four_quadrants()
+    with pytest.raises(ValueError, match="max_iter"):
+        slic_steps(img, 12, n_iter=0)
+    with pytest.raises(ValueError, match="n_segments"):
+        slic_steps(img, 0)
+
+
+# --- connectivity --------------------------------------------------------------
+
+def test_enforce_connectivity_splits_and_merges():
+    seg = np.zeros((10, 10), int)
+    seg[:, 5:] = 1
+    seg[0, 0] = 1         # a one-pixel fragment of segment 1 inside segment 0
+    seg[4:8, 1:4] = 1     # a 12-pixel detached piece of segment 1
+    out = enforce_connectivity(seg, 5)
+    assert out.max() + 1 == 3  # the big piece becomes its own segment
+    assert out[0, 0] == out[1, 1]  # the fragment joined its neighbour
+    assert is_connected(out)
+
+
+def test_enforce_connectivity_chain_of_small_pieces():
+    seg = np.arange(12).reshape(1, 12).repeat(3, axis=0)  # twelve 3-pixel columns
+    out = enforce_connectivity(seg, 7)
+    assert np.bincount(out.ravel()).min() >= 7
+    assert is_connected(out)
+
+
+def test_enforce_connectivity_whole_image_too_small():
+    out = enforce_connectivity(np.zeros((3, 3), int), 100)
+    np.testing.assert_array_equal(out, 0)
+
+
+def test_enforce_connectivity_errors():
+    with pytest.raises(ValueError, match="min_size"):
+        enforce_connectivity(np.zeros((3, 3), int), 0)
+    with pytest.raises(ValueError, match="2-D"):
+        enforce_connectivity(np.zeros((3, 3, 3), int), 2)
+
+
+# --- quality against scikit-image on BSDS500 -------------------------------------
+
+@pytest.fixture(scope="module")
+def bsds_val_items():
+    from segkit.datasets import DatasetNotFoundError, bsds500
+
+    try:
+        return bsds500("val", limit=3)
+    except DatasetNotFoundError:
+        pytest.skip("no local BSDS500 copy")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_segments, compactness", [(200, 10.0), (1000, 20.0)])
+def test_slic_quality_close_to_scikit_image(bsds_val_items, n_segments, compactness):
+    """Boundary recall and under-segmentation error within 10% of skimage's SLIC.
+
+    Like with like: the same n_segments and compactness (both use
+    D^2 = d_lab^2 + (d_xy / S)^2 m^2, up to a constant factor), the same
+    iterations (10), no smoothing, and the same fragment threshold
+    (min_size_factor=0.25); images are in [0, 1] so skimage's rescaling is
+    (nearly) a no-op. Scores are averaged over the annotators and images.
+    """
+    from skimage.segmentation import slic as sk_slic
+
+    from segkit.metrics import boundary_recall, undersegmentation_error
+
+    ours, theirs = [], []
+    for item in bsds_val_items:
+        for seg_fn, out in (
+            (lambda im: slic(im, n_segments, compactness), ours),
+            (lambda im: sk_slic(im, n_segments=n_segments, compactness=compactness, max_num_iter=10,
+                                sigma=0, min_size_factor=0.25, start_label=0), theirs),
+        ):
+            seg = seg_fn(item.image)
+            br = np.mean([boundary_recall(seg, g) for g in item.segmentations])
+            ue = np.mean([undersegmentation_error(seg, g) for g in item.segmentations])
+            out.append((br, ue))
+    (br_ours, ue_ours), (br_sk, ue_sk) = np.mean(ours, axis=0), np.mean(theirs, axis=0)
+    assert br_ours >= 0.9 * br_sk, (br_ours, br_sk)
+    assert ue_ours <= 1.1 * ue_sk, (ue_ours, ue_sk)
