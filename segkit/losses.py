@@ -1,0 +1,420 @@
+"""Losses of the unsupervised CNN (Kanezaki 2018; Kim, Kanezaki and Tanaka 2020).
+
+All functions take the network's response r' as a ``(B, C, H, W)`` tensor
+(C = q channels) and return a scalar tensor.
+
+* :func:`feature_similarity_loss`: cross-entropy between the response and its
+  own argmax labels (2020), or a given target such as the superpixel-refined
+  labels (2018). It pulls every pixel's response towards the channel that
+  already wins there, so similar features end up with the same label.
+* :func:`continuity_loss`: L1 norm of the vertical and horizontal differences
+  of the response, ``mean|r'[y+1,x] - r'[y,x]| + mean|r'[y,x+1] - r'[y,x]|``,
+  each mean taken over all elements (the C channels included), as the
+  authors' code does. It rewards neighbours with the same response.
+* :func:`scribble_loss`: cross-entropy against user scribbles on the labelled
+  pixels only.
+* :func:`combined_loss`: the weighted sum the training loop minimises,
+  ``w_sim * sim + w_con * con + w_scr * scr``, with the same values and
+  gradients as the three functions above but computed in slices of rows, so
+  that it allocates one full-size tensor (the gradient) instead of about ten.
+  That is where much of the reference code's time goes (see
+  :mod:`segkit.unsupervised`).
+
+The target of the feature-similarity loss is a constant (the argmax carries
+no gradient), exactly as in the papers.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from ._validate import check_float, check_int, describe
+
+__all__ = [
+    "feature_similarity_loss",
+    "continuity_loss",
+    "scribble_loss",
+    "combined_loss",
+    "SCRIBBLE_UNLABELLED",
+]
+
+#: Value of unlabelled pixels in a scribble image (the authors' convention).
+SCRIBBLE_UNLABELLED = 255
+
+#: Bytes of response handled at once by :func:`combined_loss` (well under
+#: glibc's 32 MiB mmap threshold, so its temporaries reuse heap memory).
+_CHUNK_BYTES = 4 * 2**20
+
+
+def _check_response(response, name="response", *, min_hw=1):
+    if not isinstance(response, torch.Tensor):
+        raise TypeError(f"`{name}` must be a torch.Tensor of shape (B, C, H, W); got {describe(response)}")
+    if response.ndim != 4:
+        raise ValueError(f"`{name}` must have shape (B, C, H, W); got shape {tuple(response.shape)}")
+    if not response.is_floating_point():
+        raise TypeError(f"`{name}` must be a floating-point tensor; got dtype {response.dtype}")
+    b, c, h, w = response.shape
+    if b < 1 or c < 2:
+        raise ValueError(f"`{name}` needs B >= 1 and C >= 2 channels; got shape {tuple(response.shape)}")
+    if h < min_hw or w < min_hw:
+        raise ValueError(
+            f"`{name}` must be at least {min_hw}x{min_hw} pixels; got shape {tuple(response.shape)}")
+
+
+def _check_target(target, response, name):
+    if not isinstance(target, torch.Tensor):
+        raise TypeError(f"`{name}` must be a torch.Tensor of shape (B, H, W); got {describe(target)}")
+    if target.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise TypeError(f"`{name}` must hold integer labels; got dtype {target.dtype}")
+    b, _, h, w = response.shape
+    if tuple(target.shape) != (b, h, w):
+        raise ValueError(
+            f"`{name}` must have shape (B, H, W) = {(b, h, w)} to match the response; "
+            f"got {tuple(target.shape)}")
+    if target.device != response.device:
+        raise ValueError(f"`{name}` is on {target.device} but the response is on {response.device}")
+
+
+def _check_mask(mask, response):
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"`mask` must be a boolean torch.Tensor of shape (B, H, W); got {describe(mask)}")
+    b, _, h, w = response.shape
+    if tuple(mask.shape) != (b, h, w):
+        raise ValueError(f"`mask` must have shape {(b, h, w)}; got {tuple(mask.shape)}")
+
+
+def feature_similarity_loss(response: torch.Tensor, target: torch.Tensor | None = None, *,
+                            mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Cross-entropy between the response and its argmax labels (or a given target).
+
+    .. math:: L_{sim} = \\frac{1}{|P|} \\sum_{p \\in P} -\\log
+              \\frac{e^{r'_{p, c_p}}}{\\sum_k e^{r'_{p,k}}},
+              \\quad c_p = \\arg\\max_k r'_{p,k}
+
+    Parameters
+    ----------
+    response : (B, C, H, W) tensor
+        The response r' (C >= 2 channels).
+    target : (B, H, W) integer tensor, optional
+        Labels in [0, C). Default: the argmax of ``response`` over channels,
+        detached (Kim et al. 2020). Kanezaki (2018) passes the argmax refined
+        by a superpixel majority vote.
+    mask : (B, H, W) bool tensor, optional
+        Pixels P to average over (default: all). With scribbles, the
+        unlabelled pixels. If no pixel is selected the loss is 0.
+
+    Returns
+    -------
+    loss : scalar tensor
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a tensor has the wrong type, dtype or shape.
+
+    Examples
+    --------
+    >>> r = torch.tensor([[[[2.0]], [[0.0]]]])  # B=1, C=2, H=W=1
+    >>> round(float(feature_similarity_loss(r)), 4)  # -log(e^2 / (e^2 + 1))
+    0.1269
+    """
+    _check_response(response)
+    if target is None:
+        target = response.detach().argmax(dim=1)
+    else:
+        _check_target(target, response, "target")
+        target = target.long()
+        if target.numel() and (int(target.min()) < 0 or int(target.max()) >= response.shape[1]):
+            raise ValueError(
+                f"`target` values must lie in [0, {response.shape[1]}); got "
+                f"[{int(target.min())}, {int(target.max())}]")
+    if mask is not None:
+        _check_mask(mask, response)
+        if not bool(mask.any()):
+            return response.sum() * 0.0
+        target = target.masked_fill(~mask, -100)
+    return F.cross_entropy(response, target, ignore_index=-100)
+
+
+def continuity_loss(response: torch.Tensor) -> torch.Tensor:
+    """Spatial-continuity loss: L1 of vertical plus horizontal response differences.
+
+    .. math:: L_{con} = \\operatorname{mean}_{b,c,y,x} |r'_{c,y+1,x} - r'_{c,y,x}|
+              + \\operatorname{mean}_{b,c,y,x} |r'_{c,y,x+1} - r'_{c,y,x}|
+
+    Each mean runs over every element of the difference tensor, channels
+    included (B C (H-1) W and B C H (W-1) elements), as in the authors' code.
+
+    Parameters
+    ----------
+    response : (B, C, H, W) tensor
+        H >= 2 and W >= 2.
+
+    Returns
+    -------
+    loss : scalar tensor
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``response`` is not a floating (B, C, H, W) tensor of at least 2x2 pixels.
+
+    Examples
+    --------
+    >>> r = torch.zeros(1, 2, 2, 2)
+    >>> r[:, :, :, 1] = 1.0  # a vertical edge: every horizontal step is 1
+    >>> float(continuity_loss(r))
+    1.0
+    """
+    _check_response(response, min_hw=2)
+    dy = response[:, :, 1:, :] - response[:, :, :-1, :]
+    dx = response[:, :, :, 1:] - response[:, :, :, :-1]
+    return dy.abs().mean() + dx.abs().mean()
+
+
+def scribble_loss(response: torch.Tensor, scribble: torch.Tensor, *,
+                  ignore_index: int = SCRIBBLE_UNLABELLED) -> torch.Tensor:
+    """Cross-entropy against scribble labels, averaged over the labelled pixels.
+
+    Parameters
+    ----------
+    response : (B, C, H, W) tensor
+    scribble : (B, H, W) integer tensor
+        Class ids in [0, C) on scribbled pixels, ``ignore_index`` elsewhere.
+    ignore_index : int
+        Value of unlabelled pixels (255, the authors' convention).
+
+    Returns
+    -------
+    loss : scalar tensor
+
+    Raises
+    ------
+    TypeError, ValueError
+        Wrong tensor types or shapes, labels outside [0, C), or no labelled pixel.
+
+    Examples
+    --------
+    >>> r = torch.tensor([[[[2.0, 0.0]], [[0.0, 0.0]]]])  # 1x2 image, C=2
+    >>> s = torch.tensor([[[0, 255]]])  # only the first pixel is labelled
+    >>> round(float(scribble_loss(r, s)), 4)
+    0.1269
+    """
+    _check_response(response)
+    _check_target(scribble, response, "scribble")
+    ignore_index = check_int(ignore_index, "ignore_index")
+    scribble = scribble.long()
+    labelled = scribble != ignore_index
+    if not bool(labelled.any()):
+        raise ValueError("`scribble` has no labelled pixel (every value equals ignore_index)")
+    vals = scribble[labelled]
+    if int(vals.min()) < 0 or int(vals.max()) >= response.shape[1]:
+        raise ValueError(
+            f"`scribble` labels must lie in [0, {response.shape[1]}) or equal {ignore_index}; got "
+            f"values in [{int(vals.min())}, {int(vals.max())}]")
+    return F.cross_entropy(response, scribble, ignore_index=ignore_index)
+
+
+# --------------------------------------------------------------------------- #
+# The memory-lean combined loss used by the training loop.
+# --------------------------------------------------------------------------- #
+
+def _row_chunks(response):
+    b, c, h, w = response.shape
+    rows = max(1, _CHUNK_BYTES // max(1, b * c * w * response.element_size()))
+    return [(a, min(h, a + rows)) for a in range(0, h, rows)]
+
+
+class _CombinedLoss(torch.autograd.Function):
+    """Forward and backward of w_sim*sim + w_con*con + w_scr*scr, slice by slice.
+
+    Inputs: r (B,C,H,W); target (B,H,W) long with -1 where the similarity
+    term ignores a pixel, or None for "argmax everywhere"; scribble (B,H,W)
+    long with -1 where unlabelled, or None; three weights. Outputs: the total
+    loss, the three unweighted terms, and the argmax labels (B,H,W), the last
+    four non-differentiable.
+    """
+
+    @staticmethod
+    def forward(ctx, r, target, scribble, w_sim, w_con, w_scr):
+        b, c, h, w = r.shape
+        dev, acc = r.device, torch.float64
+        sim_sum = torch.zeros((), dtype=acc, device=dev)
+        scr_sum = torch.zeros((), dtype=acc, device=dev)
+        con_y = torch.zeros((), dtype=acc, device=dev)
+        con_x = torch.zeros((), dtype=acc, device=dev)
+        argmax = torch.empty((b, h, w), dtype=torch.long, device=dev)
+        n_sim = torch.zeros((), dtype=torch.long, device=dev)
+        n_scr = torch.zeros((), dtype=torch.long, device=dev)
+        for a, e in _row_chunks(r):
+            rc = r[:, :, a:e]
+            mx, am = rc.max(dim=1)
+            argmax[:, a:e] = am
+            lse = torch.logsumexp(rc, dim=1)
+            if target is None:
+                sim_sum += (lse - mx).sum(dtype=acc)
+            else:
+                t = target[:, a:e]
+                keep = t >= 0
+                picked = rc.gather(1, t.clamp(min=0).unsqueeze(1)).squeeze(1)
+                sim_sum += ((lse - picked) * keep).sum(dtype=acc)
+                n_sim += keep.sum()
+            if scribble is not None:
+                s = scribble[:, a:e]
+                keep = s >= 0
+                picked = rc.gather(1, s.clamp(min=0).unsqueeze(1)).squeeze(1)
+                scr_sum += ((lse - picked) * keep).sum(dtype=acc)
+                n_scr += keep.sum()
+            con_x += (rc[:, :, :, 1:] - rc[:, :, :, :-1]).abs().sum(dtype=acc)
+            e1 = min(h, e + 1)
+            if e1 - a >= 2:
+                ry = r[:, :, a:e1]
+                con_y += (ry[:, :, 1:] - ry[:, :, :-1]).abs().sum(dtype=acc)
+        n_pix = b * h * w
+        n_sim_f = float(n_pix) if target is None else float(n_sim)
+        n_scr_f = float(n_scr) if scribble is not None else 0.0
+        sim = sim_sum / n_sim_f if n_sim_f > 0 else sim_sum * 0.0
+        scr = scr_sum / n_scr_f if n_scr_f > 0 else scr_sum * 0.0
+        con = con_y / (b * c * (h - 1) * w) + con_x / (b * c * h * (w - 1))
+        total = w_sim * sim + w_con * con + (w_scr * scr if scribble is not None else 0.0)
+        ctx.save_for_backward(r)
+        ctx.target, ctx.scribble, ctx.argmax = target, scribble, argmax
+        ctx.w = (w_sim, w_con, w_scr)
+        ctx.n = (n_sim_f, n_scr_f)
+        ctx.mark_non_differentiable(argmax)
+        dt = r.dtype
+        return (total.to(dt), sim.to(dt), con.to(dt), scr.to(dt), argmax)
+
+    @staticmethod
+    def backward(ctx, g_total, *unused):
+        (r,) = ctx.saved_tensors
+        target, scribble, argmax = ctx.target, ctx.scribble, ctx.argmax
+        w_sim, w_con, w_scr = ctx.w
+        n_sim, n_scr = ctx.n
+        b, c, h, w = r.shape
+        grad = torch.empty_like(r, memory_format=torch.contiguous_format)
+        # cross-entropy terms: (softmax - onehot) / n, weighted, on the kept pixels
+        k_sim = w_sim / n_sim if n_sim > 0 else 0.0
+        k_scr = w_scr / n_scr if (scribble is not None and n_scr > 0) else 0.0
+        for a, e in _row_chunks(r):
+            gc = grad[:, :, a:e]
+            gc.copy_(torch.softmax(r[:, :, a:e], dim=1))
+            t = argmax[:, a:e] if target is None else target[:, a:e]
+            wt = torch.full(t.shape, k_sim, dtype=r.dtype, device=r.device)
+            if target is not None:
+                wt = wt * (t >= 0)
+            if scribble is not None:
+                s = scribble[:, a:e]
+                ws = (s >= 0).to(r.dtype) * k_scr
+                gc.mul_((wt + ws).unsqueeze(1))
+                gc.scatter_add_(1, s.clamp(min=0).unsqueeze(1), -ws.unsqueeze(1))
+            else:
+                gc.mul_(wt.unsqueeze(1))
+            gc.scatter_add_(1, t.clamp(min=0).unsqueeze(1), -wt.unsqueeze(1))
+        # continuity term: d|u_i - u_j| = sign(u_i - u_j) (du_i - du_j)
+        if w_con != 0.0:
+            ky = w_con / (b * c * (h - 1) * w)
+            kx = w_con / (b * c * h * (w - 1))
+            for a, e in _row_chunks(r):
+                rc = r[:, :, a:e]
+                sx = torch.sign(rc[:, :, :, 1:] - rc[:, :, :, :-1]).mul_(kx)
+                grad[:, :, a:e, 1:] += sx
+                grad[:, :, a:e, :-1] -= sx
+                e1 = min(h, e + 1)
+                if e1 - a >= 2:
+                    ry = r[:, :, a:e1]
+                    sy = torch.sign(ry[:, :, 1:] - ry[:, :, :-1]).mul_(ky)
+                    grad[:, :, a + 1:e1] += sy
+                    grad[:, :, a:e1 - 1] -= sy
+        grad.mul_(g_total)
+        return grad, None, None, None, None, None
+
+
+def combined_loss(response: torch.Tensor, *, target: torch.Tensor | None = None,
+                  mask: torch.Tensor | None = None, scribble: torch.Tensor | None = None,
+                  w_sim: float = 1.0, w_con: float = 1.0, w_scr: float = 0.5,
+                  ignore_index: int = SCRIBBLE_UNLABELLED):
+    """The training objective, computed slice by slice to spare memory.
+
+    ``total = w_sim * feature_similarity_loss(response, target, mask=mask)
+    + w_con * continuity_loss(response) + w_scr * scribble_loss(response, scribble)``
+    (the last term only when ``scribble`` is given), with the same values and
+    gradients as those functions up to floating-point rounding. The loss and its
+    gradient are computed over slices of a few rows at a time, so the only
+    full-size tensor allocated is the gradient; the plain functions allocate
+    about ten tensors of the response's size per call (260 MB at 321x481 with
+    q = 100).
+
+    Parameters
+    ----------
+    response : (B, C, H, W) tensor
+        H >= 2 and W >= 2.
+    target : (B, H, W) integer tensor, optional
+        As in :func:`feature_similarity_loss` (default: the argmax).
+    mask : (B, H, W) bool tensor, optional
+        Pixels of the similarity term (default: all).
+    scribble : (B, H, W) integer tensor, optional
+        As in :func:`scribble_loss`.
+    w_sim, w_con, w_scr : float
+        Weights (the reference's ``stepsize_sim``, ``stepsize_con``,
+        ``stepsize_scr``), non-negative.
+    ignore_index : int
+        Unlabelled value in ``scribble``.
+
+    Returns
+    -------
+    total : scalar tensor
+        Differentiable with respect to ``response``.
+    terms : dict
+        ``"sim"``, ``"con"``, ``"scr"``: the unweighted terms, detached scalar
+        tensors (``"scr"`` is 0 without scribbles).
+    argmax : (B, H, W) int64 tensor
+        The argmax labels of ``response``, computed on the way.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the three plain functions.
+
+    Examples
+    --------
+    >>> r = torch.randn(1, 4, 5, 6, requires_grad=True)
+    >>> total, terms, labels = combined_loss(r, w_con=2.0)
+    >>> plain = feature_similarity_loss(r) + 2.0 * continuity_loss(r)
+    >>> bool(torch.allclose(total, plain)), labels.shape
+    (True, torch.Size([1, 5, 6]))
+    """
+    _check_response(response, min_hw=2)
+    w_sim = check_float(w_sim, "w_sim", min_value=0)
+    w_con = check_float(w_con, "w_con", min_value=0)
+    w_scr = check_float(w_scr, "w_scr", min_value=0)
+    c = response.shape[1]
+    tgt = None
+    if target is not None:
+        _check_target(target, response, "target")
+        tgt = target.long()
+        if int(tgt.min()) < 0 or int(tgt.max()) >= c:
+            raise ValueError(
+                f"`target` values must lie in [0, {c}); got [{int(tgt.min())}, {int(tgt.max())}]")
+    if mask is not None:
+        _check_mask(mask, response)
+        if tgt is None:
+            tgt = response.detach().argmax(dim=1)
+        tgt = tgt.masked_fill(~mask, -1)
+    scr = None
+    if scribble is not None:
+        _check_target(scribble, response, "scribble")
+        ignore_index = check_int(ignore_index, "ignore_index")
+        scr = scribble.long()
+        labelled = scr != ignore_index
+        if not bool(labelled.any()):
+            raise ValueError("`scribble` has no labelled pixel (every value equals ignore_index)")
+        vals = scr[labelled]
+        if int(vals.min()) < 0 or int(vals.max()) >= c:
+            raise ValueError(
+                f"`scribble` labels must lie in [0, {c}) or equal {ignore_index}; got values in "
+                f"[{int(vals.min())}, {int(vals.max())}]")
+        scr = scr.masked_fill(~labelled, -1)
+    total, sim, con, scr_term, argmax = _CombinedLoss.apply(response, tgt, scr, w_sim, w_con, w_scr)
+    return total, {"sim": sim.detach(), "con": con.detach(), "scr": scr_term.detach()}, argmax
