@@ -42,6 +42,8 @@ __all__ = [
     "undersegmentation_error",
     "connected_components",
     "over_annotators",
+    "PROTOCOLS",
+    "score",
 ]
 
 
@@ -421,3 +423,35 @@ def over_annotators(metric, pred, gts, **kwargs) -> dict:
         "coarsest": per[int(np.argmin(counts))],
         "per_annotator": per,
     }
+
+
+#: Named scoring protocols, each ``f(pred, gt) -> float``, and whether higher is better.
+PROTOCOLS = {
+    "hungarian accuracy": (pixel_accuracy, True),
+    "hungarian mIoU": (hungarian_miou, True),
+    "best-overlap mIoU": (best_overlap_miou, True),
+    "best-overlap mIoU (components)": (
+        lambda pred, gt: best_overlap_miou(pred, gt, split_components=True), True),
+    "segmentation covering": (segmentation_covering, True),
+    "variation of information": (variation_of_information, False),
+    "adapted Rand error": (adapted_rand_error, False),
+}
+
+
+def score(pred, gt, protocol: str) -> float:
+    """Score ``pred`` against ``gt`` with one of the named :data:`PROTOCOLS`.
+
+    Examples
+    --------
+    >>> a = np.array([[0, 0, 1, 1]] * 2)
+    >>> score(a, 1 - a, "hungarian mIoU")
+    1.0
+    >>> score(a, a, "f1")
+    Traceback (most recent call last):
+    ...
+    ValueError: `protocol` must be one of 'hungarian accuracy', 'hungarian mIoU', 'best-overlap mIoU', 'best-overlap mIoU (components)', 'segmentation covering', 'variation of information', 'adapted Rand error'; got 'f1'
+    """
+    from ._validate import check_choice
+
+    check_choice(protocol, "protocol", PROTOCOLS)
+    return float(PROTOCOLS[protocol][0](pred, gt))
