@@ -123,7 +123,13 @@ class SlicSteps:
 
 
 class _SlicGrid:
-    """The image cut into seed-grid cells, and the SLIC iteration on it."""
+    """The image cut into seed-grid cells, and the SLIC iteration on it.
+
+    Per-pixel arrays are stored in the layout ``(cell_h, cell_w, rows, cols)``:
+    element ``[i, j, r, c]`` is pixel ``(r * cell_h + i, c * cell_w + j)``.
+    A per-cell array of shape ``(rows, cols)`` (a centre attribute) then
+    broadcasts over the last two axes, which numpy runs as one long inner loop.
+    """
 
     def __init__(self, lab: np.ndarray, n_segments: int, compactness: float):
         h, w = lab.shape[:2]
@@ -135,26 +141,39 @@ class _SlicGrid:
         self.cell_h, self.cell_w = -(-h // rows), -(-w // cols)
         self.rows, self.cols = -(-h // self.cell_h), -(-w // self.cell_w)
         self.n_clusters = self.rows * self.cols
-        ph, pw = self.rows * self.cell_h, self.cols * self.cell_w
-        # Channel-first padded image, viewed as (3, rows, cell_h, cols, cell_w).
+        ch, cw, rows, cols = self.cell_h, self.cell_w, self.rows, self.cols
+        ph, pw = rows * ch, cols * cw
         padded = np.zeros((3, ph, pw), np.float32)
         padded[:, :h, :w] = np.moveaxis(lab, -1, 0)
-        self.lab = padded.reshape(3, self.rows, self.cell_h, self.cols, self.cell_w)
-        ys = np.arange(ph, dtype=np.float32).reshape(self.rows, self.cell_h, 1, 1)
-        xs = np.arange(pw, dtype=np.float32).reshape(1, 1, self.cols, self.cell_w)
-        self.ys, self.xs = ys, xs
+        self.lab = np.ascontiguousarray(self._to_cells(padded))   # (3, ch, cw, rows, cols)
+        self.ys = (np.arange(ch).reshape(ch, 1, 1, 1)
+                   + ch * np.arange(rows).reshape(1, 1, rows, 1)).astype(np.float32)
+        self.xs = (np.arange(cw).reshape(1, cw, 1, 1)
+                   + cw * np.arange(cols).reshape(1, 1, 1, cols)).astype(np.float32)
         valid = np.zeros((ph, pw), bool)
         valid[:h, :w] = True
-        self.valid = valid.reshape(self.rows, self.cell_h, self.cols, self.cell_w)
+        self.valid = np.ascontiguousarray(self._to_cells(valid))
+        self.full = self.valid.shape
         # The spatial weight (m / S)^2 of D^2 = d_lab^2 + (d_xy / S)^2 m^2.
         self.spatial_weight = np.float32((compactness / self.step) ** 2)
         # The search window: 2S x 2S around the centre, S the grid interval
         # (per axis, since the cells need not be exactly square).
-        self.window_y, self.window_x = np.float32(self.cell_h), np.float32(self.cell_w)
-        # Grid-cell index of every pixel, and the cell ids as a padded map.
-        self.cell_row = np.arange(self.rows).reshape(self.rows, 1, 1, 1)
-        self.cell_col = np.arange(self.cols).reshape(1, 1, self.cols, 1)
-        self.lab_flat = self.lab.reshape(3, -1)
+        self.window_y, self.window_x = np.float32(ch), np.float32(cw)
+        self.cell_row = np.arange(rows).reshape(1, 1, rows, 1)
+        self.cell_col = np.arange(cols).reshape(1, 1, 1, cols)
+        # Flat per-pixel values for the centre update (padding excluded later).
+        self.values = np.concatenate([
+            self.lab.reshape(3, -1),
+            np.broadcast_to(self.ys, self.full).reshape(1, -1),
+            np.broadcast_to(self.xs, self.full).reshape(1, -1),
+        ]).astype(np.float64)
+
+    def _to_cells(self, a):
+        """(..., H_pad, W_pad) -> (..., cell_h, cell_w, rows, cols)."""
+        lead = a.shape[:-2]
+        a = a.reshape(lead + (self.rows, self.cell_h, self.cols, self.cell_w))
+        k = len(lead)
+        return a.transpose(tuple(range(k)) + (k + 1, k + 3, k, k + 2))
 
     def seeds(self) -> np.ndarray:
         """Seed positions (row, col): the centre of each grid cell's part inside the image."""
@@ -167,9 +186,9 @@ class _SlicGrid:
         return np.stack([yy.ravel(), xx.ravel()], axis=1)
 
     def initial_labels(self) -> np.ndarray:
-        """Every pixel in its own grid cell's cluster, in the (rows, ch, cols, cw) layout."""
+        """Every pixel in its own grid cell's cluster."""
         cells = self.cell_row * self.cols + self.cell_col
-        return np.broadcast_to(cells, self.valid.shape).copy()
+        return np.broadcast_to(cells, self.full).copy()
 
     def assign(self, centers: np.ndarray, previous: np.ndarray) -> np.ndarray:
         """Step 3: each pixel to the nearest centre (in D) among the 9 around its cell.
@@ -183,28 +202,34 @@ class _SlicGrid:
         padded = np.zeros((5, rows + 2, cols + 2), np.float32)
         padded[3:] = np.inf
         padded[:, 1:-1, 1:-1] = centers.T.reshape(5, rows, cols)
+        # d_lab^2 = |p|^2 - 2 p.c + |c|^2, and |p|^2 is the same for every
+        # candidate of a pixel, so the comparison uses |c|^2 - 2 p.c instead.
+        c_sq = (padded[:3] ** 2).sum(axis=0)
+        minus_2c = -2.0 * padded[:3]
         L, A, B = self.lab
-        best = np.full(self.valid.shape, np.inf, np.float32)
-        best_offset = np.zeros(self.valid.shape, np.int8)
+        best = np.full(self.full, np.inf, np.float32)
+        best_offset = np.zeros(self.full, np.int8)
         dist = np.empty_like(best)
         tmp = np.empty_like(best)
+        closer = np.empty(self.full, bool)
         for k, (dy, dx) in enumerate(_OFFSETS):
-            c = padded[:, 1 + dy:1 + dy + rows, 1 + dx:1 + dx + cols][:, :, None, :, None]
-            # Spatial term on the small (rows, ch, cols, 1) and (rows, 1, cols, cw)
+            # The centres of the neighbouring cells at this offset, (rows, cols) each,
+            # made contiguous so that numpy broadcasts them as one inner loop.
+            cells = (slice(1 + dy, 1 + dy + rows), slice(1 + dx, 1 + dx + cols))
+            cy, cx = np.ascontiguousarray(padded[3][cells]), np.ascontiguousarray(padded[4][cells])
+            # Spatial term on the smaller (ch, 1, rows, cols) and (1, cw, rows, cols)
             # arrays; outside the 2S x 2S window it is infinite.
-            with np.errstate(invalid="ignore"):
-                d_y = self.ys - c[3]
-                d_x = self.xs - c[4]
+            d_y = self.ys - cy
+            d_x = self.xs - cx
             d_y = np.where(np.abs(d_y) <= self.window_y, d_y * d_y * self.spatial_weight, np.inf)
             d_x = np.where(np.abs(d_x) <= self.window_x, d_x * d_x * self.spatial_weight, np.inf)
-            np.add(d_y, d_x, out=dist)
-            for channel, center in ((L, c[0]), (A, c[1]), (B, c[2])):
-                np.subtract(channel, center, out=tmp)
-                np.multiply(tmp, tmp, out=tmp)
+            np.add(d_y + np.ascontiguousarray(c_sq[cells]), d_x, out=dist)
+            for channel, m2c in zip((L, A, B), minus_2c):
+                np.multiply(channel, np.ascontiguousarray(m2c[cells]), out=tmp)
                 dist += tmp
-            closer = dist < best
+            np.less(dist, best, out=closer)
             np.copyto(best, dist, where=closer)
-            best_offset[closer] = k
+            np.copyto(best_offset, np.int8(k), where=closer)
         off_y = best_offset // 3 - 1
         off_x = best_offset % 3 - 1
         labels = (self.cell_row + off_y) * cols + (self.cell_col + off_x)
@@ -218,18 +243,16 @@ class _SlicGrid:
         n = self.n_clusters
         flat = np.where(self.valid, labels, n).ravel()  # padding goes to a dummy bin
         counts = np.bincount(flat, minlength=n + 1)[:n]
-        ys = np.broadcast_to(self.ys, self.valid.shape).ravel()
-        xs = np.broadcast_to(self.xs, self.valid.shape).ravel()
         new = centers.copy()
         filled = counts > 0
-        for j, values in enumerate((*self.lab_flat, ys, xs)):
+        for j, values in enumerate(self.values):
             sums = np.bincount(flat, weights=values, minlength=n + 1)[:n]
             new[filled, j] = sums[filled] / counts[filled]
         return new  # a centre that lost all its pixels stays where it was
 
     def unpad(self, labels: np.ndarray) -> np.ndarray:
         h, w = self.shape
-        full = labels.reshape(self.rows * self.cell_h, self.cols * self.cell_w)
+        full = labels.transpose(2, 0, 3, 1).reshape(self.rows * self.cell_h, self.cols * self.cell_w)
         return np.ascontiguousarray(full[:h, :w], dtype=np.int64)
 
 
@@ -442,42 +465,48 @@ def enforce_connectivity(segments, min_size) -> np.ndarray:
     return _enforce_connectivity(segments, min_size)
 
 
-def _enforce_connectivity(segments: np.ndarray, min_size: int, max_rounds: int = 20) -> np.ndarray:
+def _enforce_connectivity(segments: np.ndarray, min_size: int, max_rounds: int = 50) -> np.ndarray:
     from skimage.measure import label
 
-    # Connected pieces of equal value, numbered 1..n (background=-1: no background).
-    comp = label(segments.astype(np.int64) - segments.min(), background=-1, connectivity=1)
-    comp -= 1
-    # Pairs of 4-adjacent pixels in different pieces, in both directions.
+    # Connected pieces of equal value, numbered 0..n-1 (background=-1: no background).
+    comp = label(segments.astype(np.int64) - segments.min(), background=-1, connectivity=1) - 1
+    n = int(comp.max()) + 1
+    sizes = np.bincount(comp.ravel(), minlength=n)
+    if sizes.min() >= min_size:
+        return comp.astype(np.int64)
+    # Which pieces touch which: the distinct pairs of 4-adjacent pixels in
+    # different pieces, in both directions (computed once from the image;
+    # after each round of merges they are renamed, not recomputed).
+    a = np.concatenate([comp[:, :-1].ravel(), comp[:-1, :].ravel()])
+    b = np.concatenate([comp[:, 1:].ravel(), comp[1:, :].ravel()])
+    differ = a != b
+    codes = np.unique(np.concatenate([a[differ] * n + b[differ], b[differ] * n + a[differ]]))
+    src, dst = codes // n, codes % n
+    root = np.arange(n)  # the piece each original piece has been merged into
     for _ in range(max_rounds):
-        n = int(comp.max()) + 1
-        sizes = np.bincount(comp.ravel(), minlength=n)
-        small = sizes < min_size
-        if not small.any():
-            break
-        a = np.concatenate([comp[:, :-1].ravel(), comp[:-1, :].ravel()])
-        b = np.concatenate([comp[:, 1:].ravel(), comp[1:, :].ravel()])
-        differ = a != b
-        src = np.concatenate([a[differ], b[differ]])
-        dst = np.concatenate([b[differ], a[differ]])
+        small = (sizes < min_size) & (sizes > 0)
         # Merge a small piece into its largest neighbour, but only "upwards"
-        # in (size, id) order, so merges never form a cycle.
+        # in (size, id) order, so that merges never form a cycle.
         key = sizes.astype(np.int64) * n + np.arange(n)
         keep = small[src] & (key[dst] > key[src])
         if not keep.any():
             break
-        src, dst = src[keep], dst[keep]
-        order = np.lexsort((key[dst], src))
-        src, dst = src[order], dst[order]
-        last = np.r_[src[1:] != src[:-1], True]  # the largest neighbour of each src
+        s, d = src[keep], dst[keep]
+        order = np.lexsort((key[d], s))
+        s, d = s[order], d[order]
+        last = np.r_[s[1:] != s[:-1], True]  # the largest neighbour of each small piece
         target = np.arange(n)
-        target[src[last]] = dst[last]
-        # Follow chains (a small piece merged into another small piece that merges too).
+        target[s[last]] = d[last]
+        # Follow chains (a small piece merged into another that merges too).
         while True:
             nxt = target[target]
             if np.array_equal(nxt, target):
                 break
             target = nxt
-        comp = target[comp]
-    _, relabelled = np.unique(comp, return_inverse=True)
+        root = target[root]
+        sizes = np.bincount(target, weights=sizes, minlength=n).astype(np.int64)
+        src, dst = target[src], target[dst]
+        moved = src != dst
+        src, dst = src[moved], dst[moved]
+    _, relabelled = np.unique(root[comp], return_inverse=True)
     return relabelled.reshape(segments.shape).astype(np.int64)
