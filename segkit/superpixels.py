@@ -78,13 +78,26 @@ def majority_vote(labels, segments) -> np.ndarray:
     labels = check_label_map(labels, "labels")
     segments = check_label_map(segments, "segments")
     check_same_shape(labels, segments, "labels", "segments")
-    lab = labels.ravel().astype(np.int64)
-    seg_ids, seg = np.unique(segments.ravel(), return_inverse=True)
-    lab_ids, lab_inv = np.unique(lab, return_inverse=True)
-    n_lab = lab_ids.size
-    counts = np.bincount(seg * n_lab + lab_inv, minlength=seg_ids.size * n_lab)
-    winner = lab_ids[counts.reshape(seg_ids.size, n_lab).argmax(axis=1)]
+    seg_ids, seg = _compact_ids(segments.ravel())
+    lab_ids, lab = _compact_ids(labels.ravel())
+    n_seg, n_lab = seg_ids.size, lab_ids.size
+    counts = np.bincount(seg * n_lab + lab, minlength=n_seg * n_lab)
+    winner = lab_ids[counts.reshape(n_seg, n_lab).argmax(axis=1)]
     return winner[seg].reshape(labels.shape)
+
+
+def _compact_ids(values: np.ndarray):
+    """(ids, index) with ``ids[index] == values`` and ``ids`` sorted.
+
+    Non-negative ids that are not much larger than the number of values (the
+    usual case: labels 0..q-1, superpixels 0..K-1) are used as they are,
+    which avoids a sort; otherwise ``np.unique`` compacts them.
+    """
+    values = values.astype(np.int64, copy=False)
+    top = int(values.max())
+    if top < 4 * values.size:
+        return np.arange(top + 1), values
+    return np.unique(values, return_inverse=True)
 
 
 # ---------------------------------------------------------------------------

@@ -56,6 +56,19 @@ def test_majority_vote_equals_plain_loop(seed):
     np.testing.assert_array_equal(majority_vote(labels, segments), majority_vote_loop(labels, segments))
 
 
+def test_majority_vote_with_huge_ids():
+    rng = np.random.default_rng(7)
+    labels = rng.integers(0, 4, size=(20, 20)) * 10**9
+    segments = rng.integers(0, 30, size=(20, 20)) * 10**8
+    np.testing.assert_array_equal(majority_vote(labels, segments), majority_vote_loop(labels, segments))
+
+
+def test_majority_vote_ties_go_to_the_smallest_label():
+    labels = np.array([[3, 1, 1, 3]] * 2)
+    segments = np.zeros((2, 4), int)
+    np.testing.assert_array_equal(majority_vote(labels, segments), 1)
+
+
 def test_majority_vote_on_slic_segments():
     img, _ = four_quadrants()
     segments = slic(img, 20)
