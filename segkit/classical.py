@@ -883,7 +883,7 @@ def kmeans_segment(image, k, *, position_weight=0.0, color_space="rgb", seed=0,
 # Felzenszwalb
 # ---------------------------------------------------------------------------
 
-def felzenszwalb_segment(image, *, scale=1.0, sigma=0.8, min_size=20) -> np.ndarray:
+def felzenszwalb_segment(image, *, scale=300.0, sigma=0.8, min_size=20) -> np.ndarray:
     """Felzenszwalb and Huttenlocher's graph-based segmentation (scikit-image's).
 
     Pixels are graph nodes joined to their neighbours by edges weighted with
@@ -895,8 +895,9 @@ def felzenszwalb_segment(image, *, scale=1.0, sigma=0.8, min_size=20) -> np.ndar
     ----------
     image : (H, W) or (H, W, 3) ndarray
     scale : float
-        k of the paper (> 0). The image is in [0, 1]; the paper's k = 300 for
-        0-255 images corresponds to about 1.2 here.
+        k of the paper (> 0), on the paper's 0-255 intensity scale
+        (scikit-image divides it by 255 for its [0, 1] images). The paper
+        shows k = 300 on 320 x 240 images, the default here.
     sigma : float
         Gaussian smoothing before segmenting (>= 0; paper: 0.8).
     min_size : int
