@@ -327,3 +327,36 @@ class TestPredict:
             iic.predict_iic(torch.nn.Conv2d(3, 2, 1), np.zeros((8, 8, 3)))
         with pytest.raises(ValueError, match="same size"):
             iic.images_to_tensor([np.zeros((8, 8, 3)), np.zeros((8, 9, 3))])
+
+
+class TestOrderings:
+    def test_eight_distinct_orderings(self):
+        ranks = {iic.ordering_rank((3, 4), corner=c, major=m).tobytes() for c, m in iic.AC_ORDERINGS}
+        assert len(iic.AC_ORDERINGS) == 8 and len(ranks) == 8
+
+    @pytest.mark.parametrize("corner,major", iic.AC_ORDERINGS)
+    def test_rank_is_a_permutation_starting_at_the_corner(self, corner, major):
+        rank = iic.ordering_rank((3, 4), corner=corner, major=major)
+        assert sorted(rank.ravel().tolist()) == list(range(12))
+        y = 0 if corner.startswith("top") else 2
+        x = 0 if corner.endswith("left") else 3
+        assert rank[y, x] == 0
+
+    @pytest.mark.parametrize("corner,major", iic.AC_ORDERINGS)
+    def test_mask_sees_half_the_kernel(self, corner, major):
+        mask = iic.ordering_mask(5, corner=corner, major=major)
+        assert mask.sum() == 12 and not mask[2, 2]
+        opposite = {"top-left": "bottom-right", "bottom-right": "top-left",
+                    "top-right": "bottom-left", "bottom-left": "top-right"}[corner]
+        other = iic.ordering_mask(5, corner=opposite, major=major)
+        assert not (mask & other).any()  # opposite scans see complementary halves
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="`size` must be odd"):
+            iic.ordering_mask(4)
+        with pytest.raises(ValueError, match="`corner` must be one of"):
+            iic.ordering_rank((3, 3), corner="middle")
+        with pytest.raises(ValueError, match="`major` must be one of"):
+            iic.ordering_mask(3, major="diagonal")
+        with pytest.raises(TypeError, match="`shape` must be a pair"):
+            iic.ordering_rank(3)
