@@ -123,6 +123,11 @@ def test_multi_otsu_bad_classes(classes):
         C.multi_otsu_thresholds(two_level(), classes)
 
 
+def test_multi_otsu_bad_nbins():
+    with pytest.raises(ValueError, match="nbins"):
+        C.multi_otsu_segment(two_level(), 3, nbins=1)
+
+
 def test_multi_otsu_too_few_levels():
     img = np.zeros((8, 8)); img[:, 4:] = 1.0
     with pytest.raises(ValueError, match="distinct grey levels"):
@@ -383,6 +388,10 @@ def test_kmeans_other_errors():
         C.kmeans(x, 2, seed="zero")
     with pytest.raises(ValueError, match="n_iter"):
         C.kmeans_history(x, 2, n_iter=0)
+    with pytest.raises(ValueError, match="init"):
+        C.kmeans_history(x, 2, init="forgy")
+    with pytest.raises(ValueError, match="`k`"):
+        C.kmeans_history(x, 0)
 
 
 def test_pixel_features():
