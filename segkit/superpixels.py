@@ -379,8 +379,9 @@ def slic(image, n_segments=100, compactness=10.0, *, max_iter=10, enforce_connec
     grid step, which gives D / m: the same minimiser), with these
     differences in its defaults: it first rescales the image to span [0, 1]
     (a no-op for most photographs), merges fragments below
-    ``min_size_factor=0.5`` of the segment size, does not move seeds and,
-    as far as its documentation says, searches a larger window.
+    ``min_size_factor=0.5`` of the segment size (pass 0.25 to match this
+    function), does not move seeds, and places its grid with a rounded
+    integer step, so its segment count differs by a few percent.
 
     References
     ----------
