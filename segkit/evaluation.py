@@ -341,8 +341,8 @@ def score_image(labels, gts) -> dict:
     --------
     >>> gt = np.repeat(np.array([[0, 0, 1, 1]]), 2, axis=0)
     >>> s = score_image(gt, [gt, np.zeros_like(gt)])
-    >>> s["AP@0.5"]
-    {'all': 1.0, 'finest': 1.0, 'coarsest': 1.0}
+    >>> s["AP@0.5"]   # against one segment, each half has IoU 0.5: not above 0.5
+    {'all': 0.5, 'finest': 1.0, 'coarsest': 0.0}
     >>> s["hungarian accuracy"]
     {'all': 0.75, 'finest': 1.0, 'coarsest': 0.5}
     """
