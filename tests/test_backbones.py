@@ -102,21 +102,24 @@ class TestEfficientNet:
         assert torch.equal(net.stem[0].weight, state["_conv_stem.weight"])
         assert torch.equal(net.blocks[10]._project_conv.weight, state["_blocks.10._project_conv.weight"])
 
-    def test_same_object_correlates_more_than_different_objects(self, effnet):
+    @pytest.mark.parametrize("layer", ["stride16", "stride8", "both"])
+    def test_same_object_correlates_more_than_different_objects(self, layer):
         # Synthetic scene: left half a striped texture, right half a smooth
         # colour gradient (two "objects" of different kinds).
-        h, w = 96, 128
+        effnet = bb.load_backbone("efficientnet-lite0", layer=layer)
+        h, w = 128, 192
         yy, xx = np.mgrid[0:h, 0:w]
         img = np.empty((h, w, 3), np.float32)
         stripes = 0.5 + 0.4 * np.sin(xx / 2.0 + yy / 3.0)
         img[..., 0] = np.where(xx < w // 2, stripes, 0.2 + 0.3 * yy / h)
         img[..., 1] = np.where(xx < w // 2, stripes * 0.6, 0.6)
         img[..., 2] = np.where(xx < w // 2, 0.3, 0.8 - 0.3 * xx / w)
-        feats = bb.image_features(effnet, img)  # (C, 12, 16)
+        feats = bb.image_features(effnet, img)  # (C, h, w)
         f = torch.nn.functional.normalize(feats.flatten(1), dim=0)
-        cols = torch.arange(feats.shape[2]).repeat(feats.shape[1])
-        left = cols < 6  # away from the boundary
-        right = cols >= 10
+        wf = feats.shape[2]
+        cols = torch.arange(wf).repeat(feats.shape[1])
+        left = cols < 0.4 * wf  # away from the boundary
+        right = cols >= 0.6 * wf
         sim = f.T @ f
         within = torch.cat([sim[left][:, left].flatten(), sim[right][:, right].flatten()]).mean()
         across = sim[left][:, right].mean()
@@ -197,7 +200,7 @@ class TestLoadBackbone:
     def test_random_weights_without_files(self, tmp_path):
         net = bb.load_backbone("dino_vits16", pretrained=False, cache_dir=tmp_path)
         assert net.name == "dino_vits16" and not net.pretrained and "random" in net.reason
-        assert bb.load_backbone("efficientnet-lite0", pretrained=False).out_channels == 152
+        assert bb.load_backbone("efficientnet-lite0", pretrained=False).out_channels == 112
 
     def test_cache_dir_from_environment(self, tmp_path, monkeypatch):
         monkeypatch.setenv(bb.WEIGHTS_ENV_VAR, str(tmp_path))
