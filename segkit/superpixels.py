@@ -24,13 +24,17 @@ Each centre belongs to a cell of the seed grid. A pixel can only lie in the
 window of a centre whose cell is its own cell or one of the 8 around it (a
 centre stays close to its cell because it is the mean of pixels near it). So
 the image is cut into its grid cells, as an array of shape
-``(rows, cell_h, cols, cell_w)``, and the distance to the centre of the
-neighbouring cell at offset (dy, dx) is one broadcast operation over all
-pixels at once; nine such operations (one per offset) and a running minimum
-give the assignment. The window test |y - y_c| <= S and |x - x_c| <= S is
-applied to those nine candidates, so the rule is the paper's. No Python loop
-runs over pixels or over clusters; the loops are over the 9 offsets and the
-iterations.
+``(cell_h, cell_w, rows, cols)`` (pixel (i, j) of every cell at once), and
+the distance to the centre of the neighbouring cell at offset (dy, dx) is one
+broadcast operation over all pixels; nine such operations (one per offset)
+and a running minimum give the assignment. The window test
+|y - y_c| <= S and |x - x_c| <= S is applied to those nine candidates, so the
+rule is the paper's (pixels outside every window keep their label). For the
+offsets other than (0, 0), only the rows i and columns j of a cell that some
+window reaches are computed, which roughly halves the work. The squared
+colour distance is computed as |c|^2 - 2 p.c, leaving out |p|^2, which is
+the same for all candidates of a pixel. No Python loop runs over pixels or
+over clusters; the loops are over the 9 offsets and the iterations.
 """
 
 from __future__ import annotations
