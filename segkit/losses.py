@@ -237,7 +237,7 @@ class _CombinedLoss(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, r, target, scribble, w_sim, w_con, w_scr):
+    def forward(ctx, r, target, scribble, w_sim, w_con, w_scr, workspace, grad_key):
         b, c, h, w = r.shape
         dev, acc = r.device, torch.float64
         sim_sum = torch.zeros((), dtype=acc, device=dev)
@@ -282,6 +282,7 @@ class _CombinedLoss(torch.autograd.Function):
         ctx.target, ctx.scribble, ctx.argmax = target, scribble, argmax
         ctx.w = (w_sim, w_con, w_scr)
         ctx.n = (n_sim_f, n_scr_f)
+        ctx.workspace, ctx.grad_key = workspace, grad_key
         ctx.mark_non_differentiable(argmax)
         dt = r.dtype
         return (total.to(dt), sim.to(dt), con.to(dt), scr.to(dt), argmax)
@@ -293,7 +294,10 @@ class _CombinedLoss(torch.autograd.Function):
         w_sim, w_con, w_scr = ctx.w
         n_sim, n_scr = ctx.n
         b, c, h, w = r.shape
-        grad = torch.empty_like(r, memory_format=torch.contiguous_format)
+        if ctx.workspace is not None:
+            grad = ctx.workspace.get(ctx.grad_key, r)
+        else:
+            grad = torch.empty_like(r, memory_format=torch.contiguous_format)
         # cross-entropy terms: (softmax - onehot) / n, weighted, on the kept pixels
         k_sim = w_sim / n_sim if n_sim > 0 else 0.0
         k_scr = w_scr / n_scr if (scribble is not None and n_scr > 0) else 0.0
@@ -328,13 +332,13 @@ class _CombinedLoss(torch.autograd.Function):
                     grad[:, :, a + 1:e1] += sy
                     grad[:, :, a:e1 - 1] -= sy
         grad.mul_(g_total)
-        return grad, None, None, None, None, None
+        return grad, None, None, None, None, None, None, None
 
 
 def combined_loss(response: torch.Tensor, *, target: torch.Tensor | None = None,
                   mask: torch.Tensor | None = None, scribble: torch.Tensor | None = None,
                   w_sim: float = 1.0, w_con: float = 1.0, w_scr: float = 0.5,
-                  ignore_index: int = SCRIBBLE_UNLABELLED):
+                  ignore_index: int = SCRIBBLE_UNLABELLED, workspace=None, grad_key: str = "grad_a"):
     """The training objective, computed slice by slice to spare memory.
 
     ``total = w_sim * feature_similarity_loss(response, target, mask=mask)
@@ -361,6 +365,12 @@ def combined_loss(response: torch.Tensor, *, target: torch.Tensor | None = None,
         ``stepsize_scr``), non-negative.
     ignore_index : int
         Unlabelled value in ``scribble``.
+    workspace : segkit.model.Workspace, optional
+        Write the gradient into this workspace's buffer ``grad_key`` instead of
+        a new tensor (the training loop's buffer reuse, see
+        :func:`segkit.model.buffered_forward`). The gradient is then valid only
+        until the buffer is written again.
+    grad_key : str
 
     Returns
     -------
@@ -416,5 +426,6 @@ def combined_loss(response: torch.Tensor, *, target: torch.Tensor | None = None,
                 f"`scribble` labels must lie in [0, {c}) or equal {ignore_index}; got values in "
                 f"[{int(vals.min())}, {int(vals.max())}]")
         scr = scr.masked_fill(~labelled, -1)
-    total, sim, con, scr_term, argmax = _CombinedLoss.apply(response, tgt, scr, w_sim, w_con, w_scr)
+    total, sim, con, scr_term, argmax = _CombinedLoss.apply(response, tgt, scr, w_sim, w_con, w_scr,
+                                                            workspace, grad_key)
     return total, {"sim": sim.detach(), "con": con.detach(), "scr": scr_term.detach()}, argmax

@@ -34,7 +34,7 @@ from torch.nn import functional as F
 
 from ._validate import check_int
 
-__all__ = ["SegNet", "PlainListNet", "count_parameters"]
+__all__ = ["SegNet", "PlainListNet", "count_parameters", "Workspace", "buffered_forward"]
 
 
 def _check_sizes(in_channels, n_channels, n_conv):
@@ -178,3 +178,156 @@ def count_parameters(model: nn.Module, *, trainable_only: bool = True) -> int:
     148
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+# --------------------------------------------------------------------------- #
+# A training forward pass that reuses its large buffers (same values as SegNet.forward)
+# --------------------------------------------------------------------------- #
+
+class Workspace:
+    """Large tensors kept from one training iteration to the next.
+
+    At 321x481 with q = 100 each activation is 59 MiB, above glibc's ``mmap``
+    threshold: a tensor allocated afresh every iteration is mapped, faulted in
+    and zeroed by the kernel each time. :func:`buffered_forward` writes the
+    BatchNorm outputs and their input gradients into the buffers of a
+    ``Workspace`` instead, so that only the convolutions allocate.
+
+    Buffers are created on first use and replaced when the shape, dtype or
+    device changes. A buffer is only valid until the next iteration writes it:
+    never keep a tensor from :func:`buffered_forward` across iterations
+    (``segment`` keeps only the argmax labels).
+    """
+
+    def __init__(self):
+        self._bufs = {}
+
+    def get(self, key, like: torch.Tensor) -> torch.Tensor:
+        """A contiguous tensor shaped like ``like`` that aliases buffer ``key`` (contents undefined)."""
+        buf = self._bufs.get(key)
+        if (buf is None or buf.shape != like.shape or buf.dtype != like.dtype
+                or buf.device != like.device):
+            buf = None
+            self._bufs.pop(key, None)
+            buf = torch.empty(like.shape, dtype=like.dtype, device=like.device)
+            self._bufs[key] = buf
+        # a new tensor object on the same storage (not a view), so that autograd
+        # metadata never carries over from one iteration to the next
+        return torch.empty(0, dtype=buf.dtype, device=buf.device).set_(
+            buf.untyped_storage(), 0, buf.shape, buf.stride())
+
+    def clear(self) -> None:
+        """Free every buffer."""
+        self._bufs.clear()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return sum(b.numel() * b.element_size() for b in self._bufs.values())
+
+
+def _mean_var(x2: torch.Tensor):
+    """Per-row mean and biased variance of a (C, N) tensor, fast and without temporaries.
+
+    ``var = E[x^2] - mean^2`` (one reduction each; ``torch.var_mean`` is about
+    thirty times slower here). Where cancellation could cost accuracy (mean^2
+    large against the variance) the rows are recomputed in two passes.
+    """
+    n = x2.shape[1]
+    mean = x2.sum(dim=1) / n
+    sq = torch.linalg.vector_norm(x2, dim=1).square_() / n
+    var = (sq - mean.square()).clamp_(min=0.0)
+    risky = mean.square() > 4.0 * var
+    if bool(risky.any()):
+        rows = risky.nonzero().view(-1)
+        var[rows] = torch.var(x2[rows], dim=1, unbiased=False)
+    return mean, var
+
+
+class _ReluBatchNorm(torch.autograd.Function):
+    """[ReLU (in place) ->] BatchNorm with batch statistics, output and input gradient in buffers.
+
+    Batch size 1 (one image): statistics over the H*W pixels of each channel,
+    biased variance, as ``nn.BatchNorm2d`` in training mode.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps, relu, ws, out_key, grad_key):
+        c = x.shape[1]
+        if relu:
+            x.relu_()  # x is the fresh output of a convolution, needed by nothing else
+        x2 = x.view(c, -1)
+        mean, var = _mean_var(x2)
+        invstd = torch.rsqrt(var + eps)
+        scale = weight * invstd
+        shift = bias - mean * scale
+        out = ws.get(out_key, x)
+        torch.addcmul(shift.view(1, c, 1, 1), x, scale.view(1, c, 1, 1), out=out)
+        ctx.save_for_backward(x, weight, mean, invstd)
+        ctx.relu, ctx.ws, ctx.grad_key = relu, ws, grad_key
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight, mean, invstd = ctx.saved_tensors
+        c = x.shape[1]
+        n = x[0, 0].numel()
+        gy = gy.contiguous()
+        gy2, x2 = gy.view(c, -1), x.view(c, -1)
+        sum_gy = gy2.sum(dim=1)
+        sum_gyx = torch.bmm(gy2.unsqueeze(1), x2.unsqueeze(2)).view(c)
+        dweight = (sum_gyx - mean * sum_gy) * invstd     # sum(gy * xhat)
+        a = weight * invstd
+        b = -a * invstd * dweight / n
+        k = -a * sum_gy / n - b * mean
+        gx = ctx.ws.get(ctx.grad_key, x)
+        torch.addcmul(k.view(1, c, 1, 1), gy, a.view(1, c, 1, 1), out=gx)
+        gx.addcmul_(x, b.view(1, c, 1, 1))
+        if ctx.relu:
+            gx.masked_fill_(x <= 0, 0.0)
+        return gx, dweight, sum_gy, None, None, None, None, None
+
+
+def buffered_forward(model: "SegNet", x: torch.Tensor, workspace: Workspace,
+                     grad_keys=("grad_a", "grad_b")) -> torch.Tensor:
+    """``model(x)`` for training, with its BatchNorm outputs and gradients in ``workspace``.
+
+    Computes the same function as :meth:`SegNet.forward` (up to floating-point
+    rounding) and is differentiable with respect to the model's parameters,
+    but writes each BatchNorm output, and the gradient that flows back into
+    it, into reused buffers. The gradient buffers alternate between the two
+    names in ``grad_keys``; the loss should write the gradient of the response
+    into ``grad_keys[0]`` (see :func:`segkit.losses.combined_loss`'s
+    ``workspace`` option). Batch size 1 only (one image, as in training).
+
+    Parameters
+    ----------
+    model : SegNet
+    x : (1, in_channels, H, W) tensor
+    workspace : Workspace
+
+    Returns
+    -------
+    response : (1, q, H, W) tensor, valid until the next call.
+
+    Examples
+    --------
+    >>> net = SegNet(3, n_channels=4)
+    >>> x = torch.rand(1, 3, 6, 7)
+    >>> bool(torch.allclose(buffered_forward(net, x, Workspace()), net(x), atol=1e-5))
+    True
+    """
+    if not isinstance(model, SegNet):
+        raise TypeError(f"`model` must be a SegNet; got {type(model).__name__}")
+    if x.ndim != 4 or x.shape[0] != 1 or x.shape[1] != model.in_channels:
+        raise ValueError(f"`x` must have shape (1, {model.in_channels}, H, W); got {tuple(x.shape)}")
+    layers = list(zip(model.convs, model.bns)) + [(model.final_conv, model.final_bn)]
+    n = len(layers)
+    h = x
+    for i, (conv, bn) in enumerate(layers):
+        last = i == n - 1
+        # the layer nearest the loss writes into grad_keys[1], the next into [0], ...
+        gkey = grad_keys[(n - i) % 2]
+        h = _ReluBatchNorm.apply(conv(h), bn.weight, bn.bias, bn.eps, not last, workspace,
+                                 f"out{i}", gkey)
+    return h

@@ -53,7 +53,7 @@ import torch
 from ._validate import check_choice, check_float, check_int, describe
 from .io import as_rgb
 from .losses import SCRIBBLE_UNLABELLED, combined_loss
-from .model import SegNet
+from .model import SegNet, Workspace, buffered_forward
 
 __all__ = [
     "segment",
@@ -271,8 +271,13 @@ def infer_min_labels(image) -> int:
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-_GLIBC_DEFAULT_MMAP = 128 * 1024   # glibc's initial values (it then adapts them)
-_GLIBC_DEFAULT_TRIM = 128 * 1024
+#: What the thresholds are set back to: the values glibc's adaptive rule itself
+#: reaches in a session that handles arrays of 32 MiB or more (its maximum
+#: mmap threshold, and twice that for trimming). glibc has no call that
+#: restores the adaptive mode once ``mallopt`` has been used.
+_RESTORE_MMAP = 32 * 2**20
+_RESTORE_TRIM = 64 * 2**20
+_keep_depth = 0
 
 
 def _libc():
@@ -281,6 +286,7 @@ def _libc():
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.mallopt.restype = ctypes.c_int
         libc.malloc_trim.argtypes = [ctypes.c_size_t]
         return libc
     except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
@@ -289,40 +295,53 @@ def _libc():
 
 @contextlib.contextmanager
 def keep_freed_memory(enabled: bool = True, *, threshold_mib: int = 512):
-    """Context manager: let glibc reuse freed memory instead of returning it.
+    """Context manager: let glibc reuse freed memory instead of returning it to the system.
 
-    Inside the block, allocations up to ``threshold_mib`` come from the heap
-    (not from a fresh ``mmap``) and freed memory is not handed back to the
-    system, so a training loop that allocates and frees the same large
-    tensors every iteration stops paying the kernel for mapping and zeroing
-    them. On leaving, glibc's defaults are restored and the kept memory is
-    released (``malloc_trim``). Does nothing where glibc is not the C library
-    (macOS, Windows, musl) or when ``enabled`` is False.
+    By default glibc serves every allocation above 32 MiB with a fresh
+    ``mmap`` and unmaps it when freed, so a training loop that allocates and
+    frees the same 59 MiB activations every iteration makes the kernel map,
+    fault in and zero them again and again (about half of the authors' loop's
+    time). Inside the block, allocations up to ``threshold_mib`` come from the
+    heap and freed memory is kept for reuse. On leaving the outermost block
+    the kept memory is released (``malloc_trim``) and the thresholds are set
+    to 32 MiB (mmap) and 64 MiB (trim), the values glibc's own adaptive rule
+    reaches once large arrays have been used (glibc cannot be put back into
+    its adaptive mode).
 
-    The price: the process's peak memory rises (about +50% for the CNN at
-    321x481, see benchmarks/results/cnn.md), and the setting is process-wide
-    while the block runs.
+    Does nothing (and yields False) when ``enabled`` is False or the C library
+    is not glibc (macOS, Windows, musl), or when glibc refuses the setting.
+
+    The price: while the block runs the setting is process-wide, and peak
+    memory can rise because freed blocks are not returned (about +15% for
+    :func:`segment` at 321x481, see benchmarks/results/cnn.md).
+
+    Yields
+    ------
+    applied : bool
 
     Examples
     --------
-    >>> with keep_freed_memory():
+    >>> with keep_freed_memory() as applied:
     ...     x = np.ones(10)
     """
+    global _keep_depth
     threshold_mib = check_int(threshold_mib, "threshold_mib", min_value=1, max_value=2047)
     libc = _libc() if enabled else None
     if libc is None:
-        yield
+        yield False
         return
     nbytes = threshold_mib * 2**20
-    libc.mallopt(_M_MMAP_THRESHOLD, nbytes)
-    libc.mallopt(_M_TRIM_THRESHOLD, 2 * nbytes)
+    applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, nbytes)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, min(2 * nbytes, 2**31 - 1)))
+    _keep_depth += 1
     try:
-        yield
+        yield applied
     finally:
-        # glibc has no "restore the adaptive defaults" call; set its initial values back.
-        libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT_MMAP)
-        libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT_TRIM)
-        libc.malloc_trim(0)
+        _keep_depth -= 1
+        if _keep_depth == 0:
+            libc.mallopt(_M_MMAP_THRESHOLD, _RESTORE_MMAP)
+            libc.mallopt(_M_TRIM_THRESHOLD, _RESTORE_TRIM)
+            libc.malloc_trim(0)
 
 
 # --------------------------------------------------------------------------- #
@@ -396,19 +415,23 @@ def _empty_history(extra=()):
 
 
 def _train_step(model, optimizer, x, *, method, mu, nu, sim_mask, scribble_t, segments_t, n_segments,
-                sim_weight=1.0):
+                sim_weight=1.0, workspace=None):
     """One update; returns (total, terms, argmax) with everything detached."""
     optimizer.zero_grad(set_to_none=True)
-    response = model(x)
+    if workspace is not None:
+        response = buffered_forward(model, x, workspace)
+    else:
+        response = model(x)
     if method == "kanezaki2018":
         with torch.no_grad():
             am = response.argmax(dim=1)
             q = response.shape[1]
             target = superpixel_target(am.reshape(-1), segments_t, n_segments, q).view_as(am)
-        total, terms, argmax = combined_loss(response, target=target, w_sim=sim_weight, w_con=0.0)
+        total, terms, argmax = combined_loss(response, target=target, w_sim=sim_weight, w_con=0.0,
+                                             workspace=workspace)
     else:
         total, terms, argmax = combined_loss(response, mask=sim_mask, scribble=scribble_t,
-                                             w_sim=sim_weight, w_con=mu, w_scr=nu)
+                                             w_sim=sim_weight, w_con=mu, w_scr=nu, workspace=workspace)
     total.backward()
     optimizer.step()
     total = total.detach()
@@ -571,6 +594,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     model = _new_model(n_channels, n_conv, seed, dev)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     history = _empty_history()
+    workspace = Workspace()
     stop_reason = "max_iter"
     t0 = time.perf_counter()
     argmax = None
@@ -579,7 +603,8 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
         for it in range(max_iter):
             total, terms, argmax = _train_step(
                 model, optimizer, x, method=method, mu=mu, nu=nu, sim_mask=sim_mask,
-                scribble_t=scribble_t, segments_t=segments_t, n_segments=n_sp, sim_weight=sim_weight)
+                scribble_t=scribble_t, segments_t=segments_t, n_segments=n_sp, sim_weight=sim_weight,
+                workspace=workspace)
             n_labels = _count_labels(argmax, n_channels)
             row = {"loss": float(total), "sim_loss": float(terms["sim"]),
                    "con_loss": float(terms["con"]), "scr_loss": float(terms["scr"]),
@@ -596,6 +621,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
                 stop_reason = "min_labels"
                 break
     seconds = time.perf_counter() - t0
+    workspace.clear()
     del optimizer
     labels = _renumber(argmax[0].cpu().numpy())
     params = dict(method=method, mu=mu, min_labels=min_labels, lr=lr, momentum=momentum,
@@ -692,6 +718,7 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
     model = _new_model(n_channels, n_conv, seed, dev)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     history = _empty_history(("image",))
+    workspace = Workspace()
     t0 = time.perf_counter()
     n = 0
     stopped = False
@@ -701,7 +728,7 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
             for _ in range(iters_per_image):
                 total, terms, argmax = _train_step(
                     model, optimizer, x, method="kim2020", mu=mu, nu=0.0, sim_mask=None,
-                    scribble_t=None, segments_t=None, n_segments=0)
+                    scribble_t=None, segments_t=None, n_segments=0, workspace=workspace)
                 row = {"loss": float(total), "sim_loss": float(terms["sim"]),
                        "con_loss": float(terms["con"]), "scr_loss": 0.0,
                        "n_labels": _count_labels(argmax, n_channels), "image": i}
@@ -714,6 +741,7 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
             del x
             if stopped:
                 break
+    workspace.clear()
     del optimizer
     params = dict(size=size, mu=mu, iters_per_image=iters_per_image, lr=lr, momentum=momentum,
                   n_channels=n_channels, n_conv=n_conv, seed=seed, device=str(dev), n_images=len(rgbs))

@@ -104,3 +104,53 @@ class TestPlainListNet:
             b.load_state_dict(g.state_dict())
         x = torch.rand(1, 3, 7, 9)
         assert torch.allclose(good(x), bad(x))
+
+
+class TestBufferedForward:
+    """The training forward pass with reused buffers computes what SegNet.forward computes."""
+
+    @pytest.mark.parametrize("n_conv", [1, 2, 3])
+    def test_same_values_and_gradients(self, n_conv):
+        from segkit.losses import combined_loss
+        from segkit.model import Workspace, buffered_forward
+
+        torch.manual_seed(0)
+        net = SegNet(3, 6, n_conv).double()
+        x = torch.rand(1, 3, 9, 11, dtype=torch.float64)
+        ws = Workspace()
+        for _ in range(2):  # the second pass reuses the buffers
+            net.zero_grad()
+            r = buffered_forward(net, x, ws)
+            loss, _, _ = combined_loss(r, w_con=1.3, workspace=ws)
+            loss.backward()
+            fast = {n: p.grad.clone() for n, p in net.named_parameters()}
+            value = r.detach().clone()
+            net.zero_grad()
+            r2 = net(x)
+            loss2, _, _ = combined_loss(r2, w_con=1.3)
+            loss2.backward()
+            assert torch.allclose(value, r2.detach(), atol=1e-12)
+            for n, p in net.named_parameters():
+                assert torch.allclose(fast[n], p.grad, atol=1e-12), n
+        assert ws.nbytes > 0
+        ws.clear()
+        assert ws.nbytes == 0
+
+    def test_errors(self):
+        from segkit.model import Workspace, buffered_forward
+
+        with pytest.raises(TypeError, match="SegNet"):
+            buffered_forward(PlainListNet(3, 4), torch.rand(1, 3, 8, 8), Workspace())
+        with pytest.raises(ValueError, match=r"\(1, 3, H, W\)"):
+            buffered_forward(SegNet(3, 4), torch.rand(2, 3, 8, 8), Workspace())
+
+    @pytest.mark.parametrize("shift", [0.0, 1.0, 50.0])
+    def test_mean_var_is_accurate(self, shift):
+        from segkit.model import _mean_var
+
+        g = torch.Generator().manual_seed(0)
+        x = (torch.randn(5, 4000, generator=g) * torch.rand(5, 1, generator=g) + shift).relu_()
+        mean, var = _mean_var(x)
+        ref = x.double().var(dim=1, unbiased=False)
+        assert torch.allclose(mean.double(), x.double().mean(dim=1), rtol=1e-5)
+        assert torch.allclose(var.double(), ref, rtol=1e-4)

@@ -1,0 +1,127 @@
+"""Speed of segkit's unsupervised CNN against a faithful re-implementation of the authors' loop.
+
+Each variant runs in its own Python process (so that its peak memory, the
+``ru_maxrss`` of that process, is its own), one after the other on the same
+BSDS500 val image at full size (321x481), with q = 100 and M = 2:
+
+* ``reference``: benchmarks/reference_loop.py (the authors' per-iteration work,
+  display removed);
+* ``segkit``: :func:`segkit.unsupervised.segment` at its defaults;
+* ``segkit+keep``: the same with ``keep_memory=True`` (glibc keeps freed
+  memory during training).
+
+Per-iteration wall times come from the callbacks; the first iteration (warm-up)
+is left out of the medians. ``--method kanezaki2018`` times the 2018 loop
+(reference with its Python superpixel vote) instead.
+
+Usage (from the repository root)::
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cnn.py --iters 25
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cnn.py --method kanezaki2018 --iters 20
+
+The machine's load average is printed: other processes disturb the timings,
+so run it on a quiet machine and compare medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_ROOT = os.environ.get("SEGKIT_BSDS500", "/work/shared/data/bsds500/data")
+
+
+def _load(image_id, root):
+    from PIL import Image
+
+    path = Path(root) / "images" / "val" / f"{image_id}.jpg"
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def _child(variant, image_id, root, iters, method, threshold_mib):
+    """Run one variant in this process and print a JSON line."""
+    import torch
+
+    im = _load(image_id, root)
+    stamps = [time.perf_counter()]
+    labels = []
+    if variant == "reference":
+        sys.path.insert(0, str(HERE))
+        from reference_loop import reference_loop
+
+        def cb(i, n, loss):
+            stamps.append(time.perf_counter())
+            labels.append(n)
+
+        reference_loop(im, method=method, n_iter=iters, min_labels=1, callback=cb)
+    else:
+        from segkit.unsupervised import segment
+
+        def cb(i, info):
+            stamps.append(time.perf_counter())
+            labels.append(info["n_labels"])
+
+        segment(im, method, max_iter=iters, min_labels=1, device="cpu", callback=cb,
+                keep_memory=(variant == "segkit+keep"))
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    times = np.diff(stamps)
+    print(json.dumps({
+        "variant": variant, "times": times.tolist(), "n_labels": labels,
+        "maxrss_mb": ru.ru_maxrss / 1024, "utime": ru.ru_utime, "stime": ru.ru_stime,
+        "minflt": ru.ru_minflt,
+        "threads": torch.get_num_threads(), "shape": list(im.shape[:2]),
+    }))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--image", default="103070", help="BSDS500 val image id (default 103070, 321x481)")
+    p.add_argument("--root", default=DEFAULT_ROOT, help="BSDS500 data folder (images/val/...)")
+    p.add_argument("--iters", type=int, default=25)
+    p.add_argument("--method", choices=("kim2020", "kanezaki2018"), default="kim2020")
+    p.add_argument("--variants", default="reference,segkit,segkit+keep")
+    p.add_argument("--threshold_mib", type=int, default=512)
+    p.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        _child(args.child, args.image, args.root, args.iters, args.method, args.threshold_mib)
+        return 0
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    print(f"image {args.image}, method {args.method}, {args.iters} iterations per variant, "
+          f"load average before: {os.getloadavg()[0]:.2f}")
+    results = {}
+    for variant in args.variants.split(","):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", variant, "--image", args.image,
+               "--root", args.root, "--iters", str(args.iters), "--method", args.method]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        results[variant] = r
+        t = np.array(r["times"][1:])
+        half = len(t) // 2
+        print(f"{variant:12s} {r['shape'][0]}x{r['shape'][1]}  median {np.median(t):.3f} s/it  "
+              f"(min {t.min():.3f}, max {t.max():.3f}; first half {np.median(t[:half]):.3f}, "
+              f"second half {np.median(t[half:]):.3f})  peak RSS {r['maxrss_mb']:.0f} MB  "
+              f"user {r['utime']:.1f} s sys {r['stime']:.1f} s  page faults {r['minflt'] / 1e3:.0f}k  "
+              f"labels {r['n_labels'][-1]}  "
+              f"load {os.getloadavg()[0]:.2f}")
+    if "reference" in results:
+        ref = np.median(results["reference"]["times"][1:])
+        for v, r in results.items():
+            if v != "reference":
+                print(f"speed-up {v} vs reference: {ref / np.median(r['times'][1:]):.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
