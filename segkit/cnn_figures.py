@@ -1,0 +1,426 @@
+"""Figures for lessons 04 and 05 (the unsupervised CNN): presentation only.
+
+* :func:`draw_network` - the network of Kanezaki (2018) / Kim et al. (2020)
+  as a row of boxes, with the tensor shapes between them.
+* :func:`conv1d_matrix` and :func:`draw_conv_matrix` - a 1-D convolution as a
+  matrix product ``y = C x``, and the transposed convolution of FCN and U-Net
+  as ``C^T y`` (the seminar's "convolution as matrix multiplication").
+* :func:`show_row` - a row of pictures with titles.
+* :func:`show_scribble` - scribbles drawn over an image in the course's colours.
+* :func:`plot_mu_sweep` - segmentations against the continuity weight μ.
+* :class:`LiveHistoryPlot` - a loss / label-count plot that redraws while a
+  training runs (an ``ipywidgets.Output``; the callback is throttled).
+
+matplotlib and ipywidgets are imported inside the functions, as in
+:mod:`segkit.viz`; :func:`conv1d_matrix` is plain numpy.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ._validate import check_float, check_int, check_label_map, check_same_shape, describe
+from .io import as_rgb
+
+__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "show_row", "show_scribble",
+           "plot_mu_sweep", "LiveHistoryPlot"]
+
+
+# --------------------------------------------------------------------------- #
+# The network
+# --------------------------------------------------------------------------- #
+
+def _network_boxes(n_channels, n_conv, in_channels):
+    boxes = [("input", f"RGB\n{in_channels} x H x W", "#dddddd")]
+    for i in range(n_conv):
+        c_in = in_channels if i == 0 else n_channels
+        boxes.append((f"component {i + 1}", f"conv 3x3\n{c_in} -> {n_channels}\nReLU\nBN", "#a6cee3"))
+    boxes.append(("response r'", f"conv 1x1\n{n_channels} -> {n_channels}\nBN\n(no ReLU)", "#fdbf6f"))
+    boxes.append(("labels", f"argmax over\n{n_channels} channels\n-> 1 x H x W", "#b2df8a"))
+    return boxes
+
+
+def draw_network(n_channels: int = 100, n_conv: int = 2, *, in_channels: int = 3, ax=None):
+    """Draw the unsupervised-segmentation CNN as a row of boxes.
+
+    Every box keeps the full resolution H x W (no pooling, no upsampling); the
+    arrows carry the number of channels.
+
+    Parameters
+    ----------
+    n_channels : int
+        q (``nChannel``).
+    n_conv : int
+        M, the number of conv-ReLU-BN components (``nConv``).
+    in_channels : int
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Raises
+    ------
+    ValueError, TypeError
+        For sizes that are not positive integers.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    n_channels = check_int(n_channels, "n_channels", min_value=2)
+    n_conv = check_int(n_conv, "n_conv", min_value=1)
+    in_channels = check_int(in_channels, "in_channels", min_value=1)
+    boxes = _network_boxes(n_channels, n_conv, in_channels)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.9 * len(boxes), 2.2))
+    bw, gap = 1.5, 0.55
+    for i, (title, body, color) in enumerate(boxes):
+        x = i * (bw + gap)
+        ax.add_patch(FancyBboxPatch((x, 0), bw, 1.6, boxstyle="round,pad=0.03", fc=color, ec="k", lw=1))
+        ax.text(x + bw / 2, 1.75, title, ha="center", va="bottom", fontsize=9, weight="bold")
+        ax.text(x + bw / 2, 0.8, body, ha="center", va="center", fontsize=8.5)
+        if i < len(boxes) - 1:
+            ch = in_channels if i == 0 else n_channels
+            ax.annotate("", xy=(x + bw + gap - 0.04, 0.8), xytext=(x + bw + 0.04, 0.8),
+                        arrowprops=dict(arrowstyle="->", lw=1.2))
+            ax.text(x + bw + gap / 2, 0.95, f"{ch}",
+                    ha="center", va="bottom", fontsize=7.5, color="0.3")
+    ax.text(0, -0.25, "every tensor keeps the full H x W resolution; BatchNorm uses the statistics "
+            "of the current image's pixels", fontsize=8, va="top", color="0.25")
+    ax.set_xlim(-0.1, len(boxes) * (bw + gap) - gap + 0.1)
+    ax.set_ylim(-0.5, 2.1)
+    ax.axis("off")
+    return ax
+
+
+# --------------------------------------------------------------------------- #
+# Convolution as a matrix product (1-D)
+# --------------------------------------------------------------------------- #
+
+def conv1d_matrix(n_in: int, kernel, *, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """The matrix C of a 1-D convolution (cross-correlation): ``conv(x) = C @ x``.
+
+    Row ``i`` holds the kernel placed at input position ``i * stride - padding``
+    (zero padding: taps that fall outside the input are dropped). The
+    transposed convolution that FCN and U-Net use to upsample is ``C.T @ y``:
+    it maps ``n_out`` values back to ``n_in`` (the sizes of the convolution,
+    swapped), each input value spreading the kernel over the output and
+    overlaps being summed. This is what ``torch.nn.functional.conv1d`` and
+    ``conv_transpose1d`` compute for one channel.
+
+    Parameters
+    ----------
+    n_in : int
+        Length of the input x.
+    kernel : (k,) array_like
+    stride, padding : int
+
+    Returns
+    -------
+    C : (n_out, n_in) ndarray of float64
+        ``n_out = (n_in + 2 * padding - k) // stride + 1``.
+
+    Raises
+    ------
+    ValueError
+        An empty kernel, a non-positive size or stride, or a kernel longer
+        than the padded input.
+
+    Examples
+    --------
+    >>> C = conv1d_matrix(4, [1, 2, 3], stride=2, padding=1)
+    >>> C
+    array([[2., 3., 0., 0.],
+           [0., 1., 2., 3.]])
+    >>> C.T @ np.array([1.0, 10.0])  # transposed: the overlap sums 3 * 1 + 1 * 10
+    array([ 2., 13., 20., 30.])
+    """
+    n_in = check_int(n_in, "n_in", min_value=1)
+    stride = check_int(stride, "stride", min_value=1)
+    padding = check_int(padding, "padding", min_value=0)
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.ndim != 1 or k.size == 0:
+        raise ValueError(f"`kernel` must be a non-empty 1-D sequence; got {describe(kernel)}")
+    if k.size > n_in + 2 * padding:
+        raise ValueError(f"`kernel` (length {k.size}) is longer than the padded input "
+                         f"(n_in + 2 * padding = {n_in + 2 * padding})")
+    n_out = (n_in + 2 * padding - k.size) // stride + 1
+    C = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        start = i * stride - padding
+        for j, v in enumerate(k):
+            if 0 <= start + j < n_in:
+                C[i, start + j] += v
+    return C
+
+
+def _draw_matrix(ax, entries, title):
+    n_rows, n_cols = len(entries), len(entries[0])
+    for r in range(n_rows):
+        for c in range(n_cols):
+            val = entries[r][c]
+            ax.add_patch(_rect(c, n_rows - 1 - r, "#ffe9a8" if val != "0" else "white"))
+            ax.text(c + 0.5, n_rows - 1 - r + 0.5, val, ha="center", va="center", fontsize=10)
+    ax.set_xlim(-0.1, n_cols + 0.1)
+    ax.set_ylim(-0.1, n_rows + 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
+
+
+def _rect(x, y, color):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), 1, 1, fc=color, ec="0.4", lw=0.8)
+
+
+def draw_conv_matrix(n_in: int = 4, *, names=("x", "y", "z"), stride: int = 2, padding: int = 1,
+                     axes=None):
+    """Draw a 1-D convolution's matrix C and its transpose, with symbolic kernel entries.
+
+    Left: ``conv(a) = C a`` (``n_in`` values down to ``n_out``). Right: the
+    transposed convolution ``C^T b`` (``n_out`` values up to ``n_in``), the
+    learnable upsampling of FCN and U-Net. Each cell shows the kernel tap it
+    holds (``names``) or 0.
+
+    Parameters
+    ----------
+    n_in : int
+    names : sequence of str
+        One name per kernel tap (the kernel length).
+    stride, padding : int
+    axes : two matplotlib Axes, optional
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    names = [str(n) for n in names]
+    if not names:
+        raise ValueError("`names` must hold at least one kernel tap name")
+    taps = np.arange(1, len(names) + 1)  # distinct non-zero values identify the taps
+    C = conv1d_matrix(n_in, taps, stride=stride, padding=padding)
+    sym = [[names[int(v) - 1] if v else "0" for v in row] for row in C]
+    sym_t = [list(col) for col in zip(*sym)]
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(7, 2.6),
+                                 gridspec_kw={"width_ratios": [C.shape[1], C.shape[0]]})
+    else:
+        fig = axes[0].figure
+    _draw_matrix(axes[0], sym, f"convolution: C ({C.shape[0]} x {C.shape[1]}),\n"
+                 f"stride {stride}, pad {padding}: {C.shape[1]} -> {C.shape[0]}")
+    _draw_matrix(axes[1], sym_t, f"transposed convolution: C$^T$ ({C.shape[1]} x {C.shape[0]}):\n"
+                 f"{C.shape[0]} -> {C.shape[1]} (upsampling)")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- #
+# Pictures
+# --------------------------------------------------------------------------- #
+
+def show_row(pictures, titles=None, *, width: float = 3.0, fontsize: int = 9):
+    """Pictures side by side (RGB arrays, or label maps drawn with :func:`segkit.viz.colorize`).
+
+    Parameters
+    ----------
+    pictures : sequence of (H, W, 3) float arrays or (H, W) integer label maps
+    titles : sequence of str, optional
+    width : float
+        Width of one picture in inches.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .viz import colorize
+
+    pictures = list(pictures)
+    if not pictures:
+        raise ValueError("`pictures` is empty")
+    titles = list(titles) if titles is not None else [""] * len(pictures)
+    if len(titles) != len(pictures):
+        raise ValueError(f"`titles` must hold one title per picture ({len(pictures)}); got {len(titles)}")
+    h, w = np.shape(pictures[0])[:2]
+    fig, axes = plt.subplots(1, len(pictures), figsize=(width * len(pictures), width * h / w + 0.45),
+                             squeeze=False)
+    for ax, pic, title in zip(axes[0], pictures, titles):
+        pic = np.asarray(pic)
+        if pic.ndim == 2 and pic.dtype.kind in "iub":
+            pic = colorize(pic.astype(np.int64))
+        ax.imshow(pic)
+        ax.set_title(title, fontsize=fontsize)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def show_scribble(image, scribble, *, unlabelled: int = 255, dim: float = 0.35, ax=None):
+    """Draw scribbles over a (dimmed) image in the course's label colours.
+
+    Parameters
+    ----------
+    image : (H, W, 3) image
+    scribble : (H, W) int array
+        ``unlabelled`` (255) on unlabelled pixels.
+    dim : float
+        How much the image is faded towards white (0: not at all).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from .viz import colorize
+
+    image = as_rgb(image)
+    scribble = check_label_map(scribble, "scribble").astype(np.int64)
+    check_same_shape(image, scribble, "image", "scribble")
+    dim = check_float(dim, "dim", min_value=0, max_value=1)
+    pic = (1 - dim) * image + dim
+    on = scribble != unlabelled
+    pic[on] = colorize(np.where(on, scribble, 0))[on]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4 * image.shape[0] / image.shape[1]))
+    ax.imshow(pic)
+    ax.axis("off")
+    return ax
+
+
+def plot_mu_sweep(results, *, components=None, width: float = 2.2):
+    """Segmentations against the continuity weight μ, and the segment counts.
+
+    Parameters
+    ----------
+    results : dict
+        μ -> (H, W) label map (e.g. ``segment(...).labels``), in the order to draw.
+    components : dict, optional
+        μ -> number of connected components; computed with
+        :func:`segkit.metrics.connected_components` when not given.
+    width : float
+        Width of one picture in inches.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One picture per μ, then the number of labels and of connected
+        components against μ (log-log axes).
+    """
+    import matplotlib.pyplot as plt
+
+    from .metrics import connected_components
+    from .viz import colorize
+
+    if not isinstance(results, dict) or not results:
+        raise ValueError(f"`results` must be a non-empty dict mu -> label map; got {describe(results)}")
+    mus = list(results)
+    maps = [check_label_map(results[m], f"results[{m}]") for m in mus]
+    if components is None:
+        components = {m: int(connected_components(lab).max()) + 1 for m, lab in zip(mus, maps)}
+    n_labels = [int(np.unique(lab).size) for lab in maps]
+    n_comp = [int(components[m]) for m in mus]
+    h, w = maps[0].shape
+    fig, axes = plt.subplots(1, len(mus) + 1, figsize=(width * (len(mus) + 1.3), width * h / w + 0.6),
+                             gridspec_kw={"width_ratios": [1] * len(mus) + [1.3]})
+    for ax, m, lab, nl in zip(axes, mus, maps, n_labels):
+        ax.imshow(colorize(lab))
+        ax.set_title(f"μ = {m:g}: {nl} labels", fontsize=9)
+        ax.axis("off")
+    ax = axes[-1]
+    x = np.array([m if m > 0 else np.nan for m in mus], dtype=float)
+    ax.plot(x, n_labels, "o-", label="labels")
+    ax.plot(x, n_comp, "s--", label="connected\ncomponents")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("μ")
+    ax.set_title("segments against μ", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- #
+# A live training plot
+# --------------------------------------------------------------------------- #
+
+class LiveHistoryPlot:
+    """A loss / label-count plot that redraws while a training runs.
+
+    Pass :meth:`callback` as (part of) the ``callback`` of
+    :func:`segkit.unsupervised.segment`: it collects ``info`` and redraws the
+    curves with :func:`segkit.viz.plot_history` into :attr:`output` (an
+    ``ipywidgets.Output``), at most once every ``min_interval`` seconds, and
+    once more when :meth:`finish` is called.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The loss columns to draw (each a key of ``info``).
+    min_interval : float
+        Seconds between redraws (a redraw costs about 0.1 s).
+    figsize : tuple
+
+    Examples
+    --------
+    >>> live = LiveHistoryPlot(min_interval=1e9)
+    >>> for i in range(3):
+    ...     live.callback(i, {"loss": 1.0 / (i + 1), "sim_loss": 0.5, "con_loss": 0.1, "n_labels": 9 - i})
+    >>> len(live.history["loss"]), live.history["n_labels"][-1]
+    (3, 7.0)
+    """
+
+    def __init__(self, keys=("loss", "sim_loss", "con_loss"), *, min_interval: float = 1.0,
+                 figsize=(5.5, 2.4)):
+        import ipywidgets as widgets
+
+        self.keys = tuple(keys)
+        self.min_interval = check_float(min_interval, "min_interval", min_value=0)
+        self.figsize = figsize
+        self.output = widgets.Output()
+        self.history = {k: [] for k in self.keys + ("n_labels",)}
+        self._last = time.perf_counter()
+
+    def callback(self, iteration, info):
+        """Record ``info``'s numbers; redraw when ``min_interval`` has passed. Returns None."""
+        for k in self.history:
+            if k in info:
+                self.history[k].append(float(info[k]))
+        now = time.perf_counter()
+        if now - self._last >= self.min_interval:
+            self._last = now
+            self.draw()
+
+    def draw(self):
+        """Redraw the curves now."""
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from .viz import plot_history
+
+        cols = {k: v for k, v in self.history.items() if v}
+        if not cols:
+            return
+        with self.output:
+            self.output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=self.figsize)
+            plot_history(cols, ax=ax, loss_keys=[k for k in self.keys if k in cols])
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    def finish(self):
+        """Draw the final curves."""
+        self.draw()
+
+    def _ipython_display_(self):  # pragma: no cover - display hook
+        from IPython.display import display
+
+        display(self.output)

@@ -1,0 +1,90 @@
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+from segkit import cnn_figures
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.mark.parametrize("n_in, k, stride, padding", [(4, 3, 2, 1), (7, 3, 1, 0), (9, 4, 3, 2), (5, 1, 1, 0)])
+def test_conv1d_matrix_matches_torch(n_in, k, stride, padding):
+    rng = np.random.default_rng(0)
+    kernel = rng.normal(size=k)
+    x = rng.normal(size=n_in)
+    C = cnn_figures.conv1d_matrix(n_in, kernel, stride=stride, padding=padding)
+    wt = torch.tensor(kernel)[None, None]
+    y = torch.nn.functional.conv1d(torch.tensor(x)[None, None], wt, stride=stride, padding=padding)[0, 0]
+    np.testing.assert_allclose(C @ x, y.numpy(), atol=1e-12)
+    b = rng.normal(size=C.shape[0])
+    out_pad = n_in - ((C.shape[0] - 1) * stride - 2 * padding + k)
+    xt = torch.nn.functional.conv_transpose1d(torch.tensor(b)[None, None], wt, stride=stride,
+                                              padding=padding, output_padding=out_pad)[0, 0]
+    np.testing.assert_allclose(C.T @ b, xt.numpy(), atol=1e-12)
+
+
+def test_conv1d_matrix_errors():
+    with pytest.raises(ValueError, match="kernel"):
+        cnn_figures.conv1d_matrix(4, [])
+    with pytest.raises(ValueError, match="longer than the padded input"):
+        cnn_figures.conv1d_matrix(2, [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="stride"):
+        cnn_figures.conv1d_matrix(4, [1, 2], stride=0)
+
+
+def test_draw_network_and_conv_matrix():
+    ax = cnn_figures.draw_network(16, 3)
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "component 3" in texts and "16 -> 16" in texts and "argmax" in texts
+    plt.close("all")
+    fig = cnn_figures.draw_conv_matrix(4, names=("x", "y", "z"))
+    cells = [t.get_text() for t in fig.axes[0].texts]
+    assert cells == ["y", "z", "0", "0", "0", "x", "y", "z"]   # C, row by row
+    cells_t = [t.get_text() for t in fig.axes[1].texts]
+    assert cells_t == ["y", "0", "z", "x", "0", "y", "0", "z"]  # C^T
+    plt.close("all")
+    with pytest.raises(ValueError, match="n_channels"):
+        cnn_figures.draw_network(1)
+
+
+def test_show_row_and_scribble():
+    img = np.random.default_rng(0).random((10, 12, 3)).astype(np.float32)
+    lab = np.zeros((10, 12), int)
+    fig = cnn_figures.show_row([img, lab], ["a", "b"])
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match="one title per picture"):
+        cnn_figures.show_row([img], ["a", "b"])
+    s = np.full((10, 12), 255, np.uint8)
+    s[2, :] = 1
+    ax = cnn_figures.show_scribble(img, s)
+    drawn = ax.images[0].get_array()
+    assert not np.allclose(drawn[2], drawn[5])
+    with pytest.raises(ValueError, match="same height and width"):
+        cnn_figures.show_scribble(img, s[:5])
+    plt.close("all")
+
+
+def test_plot_mu_sweep_counts():
+    a = np.zeros((8, 8), int)
+    a[:, 4:] = 1
+    b = np.zeros((8, 8), int)
+    b[:, ::2] = 1                     # 2 labels, 8 components
+    fig = cnn_figures.plot_mu_sweep({0.5: b, 5.0: a})
+    line_labels, line_comp = fig.axes[-1].lines[:2]
+    np.testing.assert_array_equal(line_labels.get_ydata(), [2, 2])
+    np.testing.assert_array_equal(line_comp.get_ydata(), [8, 2])
+    plt.close("all")
+    with pytest.raises(ValueError, match="non-empty dict"):
+        cnn_figures.plot_mu_sweep({})
+
+
+def test_live_history_plot_collects_and_draws():
+    live = cnn_figures.LiveHistoryPlot(min_interval=0.0)
+    for i in range(4):
+        assert live.callback(i, {"loss": 1.0 - 0.1 * i, "sim_loss": 0.5, "con_loss": 0.2,
+                                 "n_labels": 10 - i, "labels": None}) is None
+    assert live.history["n_labels"] == [10.0, 9.0, 8.0, 7.0]
+    live.finish()
+    plt.close("all")
