@@ -6,9 +6,9 @@ BSDS500 val image at full size (321x481), with q = 100 and M = 2:
 
 * ``reference``: benchmarks/reference_loop.py (the authors' per-iteration work,
   display removed);
-* ``segkit``: :func:`segkit.unsupervised.segment` at its defaults;
-* ``segkit+keep``: the same with ``keep_memory=True`` (glibc keeps freed
-  memory during training).
+* ``segkit``: :func:`segkit.unsupervised.segment` at its defaults
+  (``keep_memory=True``: glibc keeps freed memory while training);
+* ``segkit-nokeep``: the same with ``keep_memory=False``.
 
 Per-iteration wall times come from the callbacks; the first iteration (warm-up)
 is left out of the medians. ``--method kanezaki2018`` times the 2018 loop
@@ -72,7 +72,7 @@ def _child(variant, image_id, root, iters, method, threshold_mib):
             labels.append(info["n_labels"])
 
         segment(im, method, max_iter=iters, min_labels=1, device="cpu", callback=cb,
-                keep_memory=(variant == "segkit+keep"))
+                keep_memory=(variant != "segkit-nokeep"))
     ru = resource.getrusage(resource.RUSAGE_SELF)
     times = np.diff(stamps)
     print(json.dumps({
@@ -89,7 +89,7 @@ def main(argv=None):
     p.add_argument("--root", default=DEFAULT_ROOT, help="BSDS500 data folder (images/val/...)")
     p.add_argument("--iters", type=int, default=25)
     p.add_argument("--method", choices=("kim2020", "kanezaki2018"), default="kim2020")
-    p.add_argument("--variants", default="reference,segkit,segkit+keep")
+    p.add_argument("--variants", default="reference,segkit,segkit-nokeep")
     p.add_argument("--threshold_mib", type=int, default=512)
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)

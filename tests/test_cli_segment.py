@@ -39,7 +39,7 @@ def test_reference_options(image_file, tmp_path):
     out = tmp_path / "a.png"
     rc = main(["segment", str(image_file), "-o", str(out), "--nChannel", "8", "--maxIter", "2",
                "--nConv", "1", "--lr", "0.05", "--stepsize_sim", "1", "--stepsize_con", "2",
-               "--stepsize_scr", "0.7", "--scribble", str(scr_path), "--device", "cpu", "--quiet",
+               "--stepsize_scr", "0.7", "--scribble", str(scr_path), "--device", "cpu", "--quiet", "--no_keep_memory",
                "--color", str(tmp_path / "c.png")])
     assert rc == 0 and (tmp_path / "c.png").exists()
 
