@@ -646,8 +646,8 @@ def segment_precision_recall(pred, gt, *, threshold: float = 0.5, split_componen
     References
     ----------
     A. Kanezaki, "Unsupervised image segmentation by backpropagation", ICASSP
-    2018, Sec. 3 (segments counted correct above an IoU threshold; precision,
-    recall, F-measure; AP at IoU 0.5 and 0.7 on the BSDS500 test set).
+    2018 (segments counted correct above an IoU threshold; precision, recall,
+    F-measure; AP at IoU 0.5 and 0.7 on the BSDS500 test set).
 
     Examples
     --------
@@ -747,10 +747,13 @@ def segment_average_precision(pred, gt, *, threshold: float = 0.5, split_compone
     long tail of tiny fragments (speckle of k-means, for instance) only lowers
     the end of the curve. With ``rank_by="tied"`` no order is assumed: the
     curve is the single point (R, P) of :func:`segment_precision_recall` and
-    AP = P x R, which is what a detection AP gives on average when all scores
-    tie. Both are reported by :mod:`segkit.evaluation` (the second through
-    the precision and recall columns); neither is guaranteed to be the
-    paper's computation, so compare with its figures as orders of magnitude.
+    AP = P x R, which is about what a detection AP gives when all scores
+    tie. :mod:`segkit.evaluation` reports both (``AP`` and ``AP tied``);
+    neither is guaranteed to be the paper's computation, so compare with its
+    figures as orders of magnitude. Ranking by area is lenient with
+    over-segmentation (tiny fragments come last) and rewards coarse
+    segmentations whose few large segments are right; ``AP tied`` is harsh
+    with fragments (each one lowers P).
 
     Parameters
     ----------
