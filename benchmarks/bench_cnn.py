@@ -18,6 +18,11 @@ Usage (from the repository root)::
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_cnn.py --iters 25
     PYTHONPATH=. .venv/bin/python benchmarks/bench_cnn.py --method kanezaki2018 --iters 20
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cnn.py --long 1000 --max_side 240
+
+``--long N`` runs segkit alone for N iterations (at a smaller size, 160x240 by
+default) and prints the median time of each tenth of the run: an iteration
+must not get slower as training goes on.
 
 The machine's load average is printed: other processes disturb the timings,
 so run it on a quiet machine and compare medians.
@@ -48,9 +53,12 @@ def _load(image_id, root):
     return np.asarray(Image.open(path).convert("RGB"))
 
 
-def _child(variant, image_id, root, iters, method, threshold_mib):
+def _child(variant, image_id, root, iters, method, threads):
     """Run one variant in this process and print a JSON line."""
     import torch
+
+    if threads:
+        torch.set_num_threads(threads)
 
     im = _load(image_id, root)
     stamps = [time.perf_counter()]
@@ -83,6 +91,29 @@ def _child(variant, image_id, root, iters, method, threshold_mib):
     }))
 
 
+def long_run(image_id, root, iters, max_side, threads):
+    """segkit alone for many iterations at a smaller size: does an iteration get slower?"""
+    import torch
+
+    from segkit.io import load_image
+    from segkit.unsupervised import segment
+
+    if threads:
+        torch.set_num_threads(threads)
+    img = load_image(Path(root) / "images" / "val" / f"{image_id}.jpg", max_side=max_side)
+    stamps = [time.perf_counter()]
+    segment(img, max_iter=iters, min_labels=1, device="cpu",
+            callback=lambda i, info: stamps.append(time.perf_counter()))
+    t = np.diff(stamps)
+    block = max(1, iters // 10)
+    meds = [np.median(t[a:a + block]) for a in range(0, len(t), block)]
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{img.shape[0]}x{img.shape[1]}, {iters} iterations: median s/it per block of {block}: "
+          + " ".join(f"{m:.3f}" for m in meds)
+          + f"; last/first block {meds[-1] / meds[0]:.2f}; peak RSS {ru.ru_maxrss / 1024:.0f} MB; "
+          f"load {os.getloadavg()[0]:.2f}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--image", default="103070", help="BSDS500 val image id (default 103070, 321x481)")
@@ -90,20 +121,28 @@ def main(argv=None):
     p.add_argument("--iters", type=int, default=25)
     p.add_argument("--method", choices=("kim2020", "kanezaki2018"), default="kim2020")
     p.add_argument("--variants", default="reference,segkit,segkit-nokeep")
-    p.add_argument("--threshold_mib", type=int, default=512)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own choice)")
+    p.add_argument("--long", type=int, default=0, metavar="N",
+                   help="instead: time segkit alone for N iterations at --max_side, in blocks")
+    p.add_argument("--max_side", type=int, default=240, help="image size for --long")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.long:
+        long_run(args.image, args.root, args.long, args.max_side, args.threads)
+        return 0
     if args.child:
-        _child(args.child, args.image, args.root, args.iters, args.method, args.threshold_mib)
+        _child(args.child, args.image, args.root, args.iters, args.method, args.threads)
         return 0
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     print(f"image {args.image}, method {args.method}, {args.iters} iterations per variant, "
+          f"threads {args.threads or 'default'}, "
           f"load average before: {os.getloadavg()[0]:.2f}")
     results = {}
     for variant in args.variants.split(","):
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", variant, "--image", args.image,
-               "--root", args.root, "--iters", str(args.iters), "--method", args.method]
+               "--root", args.root, "--iters", str(args.iters), "--method", args.method,
+               "--threads", str(args.threads)]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
         results[variant] = r
