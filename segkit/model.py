@@ -284,7 +284,9 @@ class _ReluBatchNorm(torch.autograd.Function):
         torch.addcmul(k.view(1, c, 1, 1), gy, a.view(1, c, 1, 1), out=gx)
         gx.addcmul_(x, b.view(1, c, 1, 1))
         if ctx.relu:
-            gx.masked_fill_(x <= 0, 0.0)
+            # ReLU's gradient: x is the ReLU output (>= 0), so sign(x) is the 0/1 mask
+            # (a multiplication is about twice as fast here as masked_fill_)
+            gx.mul_(torch.sign(x))
         return gx, dweight, sum_gy, None, None, None, None, None
 
 
