@@ -509,6 +509,7 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
     batch_size = check_int(batch_size, "batch_size", min_value=1)
     n_points = check_int(n_points, "n_points", min_value=1)
     n_random = check_int(n_random, "n_random", min_value=1)
+    n_neighbours = check_int(n_neighbours, "n_neighbours", min_value=1, max_value=len(features) - 1)
     lr = check_float(lr, "lr", min_value=0, min_inclusive=False)
     seed = check_int(seed, "seed", min_value=0)
     weights = dict(lambda_self=lambda_self, lambda_knn=lambda_knn, lambda_random=lambda_random,

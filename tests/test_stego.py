@@ -276,10 +276,12 @@ class TestTraining:
         feats, _ = self._two_kind_features()
         with pytest.raises(ValueError, match="at least 2 images"):
             stego.train_stego(feats[:1], n_neighbours=1)
+        with pytest.raises(ValueError, match="`n_neighbours` must be at most 5"):
+            stego.train_stego(feats, n_neighbours=6)
         with pytest.raises(ValueError, match="`n_steps` must be at least 0"):
             stego.train_stego(feats, n_steps=-1)
         with pytest.raises(TypeError, match="`callback` must be callable"):
-            stego.train_stego(feats, n_steps=1, callback=3)
+            stego.train_stego(feats, n_steps=1, n_neighbours=1, callback=3)
         with pytest.raises(ValueError, match="`head` must be a StegoHead with in_channels=16"):
             stego.train_stego(feats, n_steps=1, n_neighbours=1, head=stego.StegoHead(5))
         with pytest.raises(ValueError, match=r"`features\[1\]` must be a \(C, h, w\) tensor"):
