@@ -1,0 +1,259 @@
+"""The course as students meet it: JupyterLab in a real browser (Chromium driven by Playwright).
+
+For each widget notebook checked here, the test starts JupyterLab on 127.0.0.1 with a token,
+opens a copy of the notebook, runs all cells, moves a slider through its on-screen readout
+(as a student typing a value would), and checks two things:
+
+* the kernel received the new value (read back over a second kernel client), and
+* the figure the slider drives was redrawn (its image changed).
+
+Training in these notebooks is seeded, so an unchanged value would redraw the same image: a
+slider disconnected from its callback fails the second check. Screenshots are written to
+tests/_artifacts/ on failure. Needs Debian's ``chromium`` (``.ci/run`` installs it); the test is
+skipped, saying why, only when no Chromium can be found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "_artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TOKEN = "segkit-ui-test"
+RUN_ALL_TIMEOUT_S = 900
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    pytest.importorskip("playwright.sync_api", reason="playwright (a dev dependency) is not installed")
+    work = tmp_path_factory.mktemp("lab")
+    notebooks = work / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    env = dict(os.environ)
+    for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTERLAB_SETTINGS_DIR"):
+        env[name] = str(work / name.lower())
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # render every cell (JupyterLab otherwise leaves off-screen cells empty) and ask no questions
+    settings = Path(env["JUPYTERLAB_SETTINGS_DIR"])
+    for plugin, values in {
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }.items():
+        target = settings / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    port = _free_port()
+    log = open(work / "jupyterlab.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
+         f"--ServerApp.root_dir={notebooks}", "--LabApp.news_url=None", "--allow-root",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--LabApp.extension_manager=readonly"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=notebooks)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=5).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                log.close()
+                raise RuntimeError("JupyterLab did not start:\n" + (work / "jupyterlab.log").read_text()[-3000:])
+            time.sleep(0.5)
+    yield {"base": base, "runtime_dir": Path(env["JUPYTER_RUNTIME_DIR"]), "dir": notebooks}
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+def _kernel_client(lab, notebook: str):
+    """A second client on the kernel that the browser's session for ``notebook`` runs."""
+    from jupyter_client import BlockingKernelClient
+
+    with urllib.request.urlopen(f"{lab['base']}/api/sessions?token={TOKEN}", timeout=10) as r:
+        sessions = json.load(r)
+    kernel_id = next(s["kernel"]["id"] for s in sessions if s["path"].endswith(notebook))
+    client = BlockingKernelClient()
+    client.load_connection_file(str(lab["runtime_dir"] / f"kernel-{kernel_id}.json"))
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    return client
+
+
+def _kernel_widget_value(lab, notebook: str, description: str):
+    """The value the kernel holds for the widget with this description."""
+    client = _kernel_client(lab, notebook)
+    code = ("from ipywidgets.widgets.widget import _instances as _segkit_ui\n"
+            f"print(repr([w.value for w in list(_segkit_ui.values()) "
+            f"if getattr(w, 'description', None) == {description!r} and hasattr(w, 'value')]))")
+    out = []
+
+    def grab(msg):
+        if msg["header"]["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+
+    try:
+        reply = client.execute_interactive(code, timeout=120, output_hook=grab)
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    values = eval("".join(out).strip())  # a list of numbers we printed ourselves
+    assert values, f"no widget with description {description!r} in the kernel"
+    return values[-1]
+
+
+def _open_and_run_all(page, lab, notebook: str):
+    page.goto(f"{lab['base']}/lab/tree/{notebook}?token={TOKEN}")
+    page.locator(".jp-NotebookPanel").first.wait_for(timeout=120_000)
+    # JupyterLab may ask which kernel to start: take the default (the notebook's python3)
+    select = page.locator(".jp-Dialog").get_by_role("button", name="Select")
+    try:
+        select.wait_for(timeout=15_000)
+        select.click()
+    except Exception:  # noqa: BLE001 - no dialog this time
+        pass
+    # wait for the kernel to be ready before running
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+    # clear the stored outputs first, so that every prompt and figure seen later comes from this run
+    page.get_by_role("menuitem", name="Edit", exact=True).click()
+    page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # done when every code cell shows an execution count "[n]:" and the kernel is idle
+    deadline = time.time() + RUN_ALL_TIMEOUT_S
+    while True:
+        prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
+        if prompts and idle and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
+            break
+        if time.time() > deadline:
+            raise AssertionError(f"Run All did not finish in {RUN_ALL_TIMEOUT_S} s; prompts: {prompts}")
+        time.sleep(1.0)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+    tracebacks = [e for e in errors if "Traceback" in e]
+    assert not tracebacks, f"a cell raised in the browser run:\n{tracebacks[0][-2000:]}"
+
+
+def _exactly(text: str):
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
+def _widget_cell(page, description: str):
+    label = page.locator(".widget-label", has_text=_exactly(description))
+    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".widget-slider", has=label)).last
+    cell.scroll_into_view_if_needed()
+    return cell
+
+
+def _image_of(cell) -> str:
+    imgs = cell.locator(".jp-OutputArea-output img")
+    return imgs.last.get_attribute("src") if imgs.count() else ""
+
+
+def _set_slider(cell, description: str, value) -> None:
+    slider = cell.locator(".widget-slider", has=cell.page.locator(".widget-label", has_text=_exactly(description))).first
+    readout = slider.locator(".widget-readout")
+    readout.click()
+    readout.press("Control+a")
+    readout.type(str(value))
+    readout.press("Enter")
+
+
+def _wait_for_new_image(cell, before: str, timeout_s: float) -> str:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        now = _image_of(cell)
+        if now and now != before:
+            return now
+        time.sleep(0.5)
+    raise AssertionError("the figure did not change after the slider moved")
+
+
+def _screenshot_on_failure(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("notebook, description, new_value", [("01_thresholding.ipynb", "T", 0.3)])
+def test_classical_slider_reaches_kernel_and_redraws(lab, browser, notebook, description, new_value):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _open_and_run_all(page, lab, notebook)
+        cell = _widget_cell(page, description)
+        before = _image_of(cell)
+        assert before, "the slider's figure was not shown when the cell ran"
+        _set_slider(cell, description, new_value)
+        _wait_for_new_image(cell, before, timeout_s=60)
+        assert _kernel_widget_value(lab, notebook, description) == pytest.approx(new_value)
+    except BaseException:
+        _screenshot_on_failure(page, f"ui-{Path(notebook).stem}")
+        raise
+    finally:
+        page.close()
+
+
+def test_cnn_mu_slider_and_train_button(lab, browser):
+    notebook = "04_unsupervised_cnn.ipynb"
+    if not (lab["dir"] / notebook).exists():
+        pytest.fail(f"{notebook} is missing")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _open_and_run_all(page, lab, notebook)
+        cell = _widget_cell(page, "μ")
+        before = _image_of(cell)
+        assert before, "the Train cell showed no result when it ran"
+        old = _kernel_widget_value(lab, notebook, "μ")
+        new = 4.0 if abs(old - 4.0) > 1e-6 else 2.0
+        _set_slider(cell, "μ", new)
+        deadline = time.time() + 30
+        while _kernel_widget_value(lab, notebook, "μ") != pytest.approx(new):
+            assert time.time() < deadline, "the kernel never received the new μ"
+            time.sleep(0.5)
+        cell.get_by_role("button", name="Train").click()
+        _wait_for_new_image(cell, before, timeout_s=600)
+    except BaseException:
+        _screenshot_on_failure(page, "ui-04_unsupervised_cnn")
+        raise
+    finally:
+        page.close()
