@@ -544,7 +544,8 @@ def evaluate(methods, split: str = "val", root=None, *, params=None, ids=None, l
         CSV file. Rows already there (same split, image, ``max_side``, method
         and parameters) are not computed again; new rows are appended as
         each image finishes, and the file is rewritten in sorted order at the
-        end.
+        end. One run per file at a time (two runs appending to the same CSV
+        would interleave their lines).
     summary : path, optional
         Write :func:`summary_markdown` of the returned rows there.
     retry_failed : bool
