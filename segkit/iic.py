@@ -659,7 +659,7 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
     --------
     >>> from segkit.datasets import synthetic_scene
     >>> images = [synthetic_scene((32, 32), seed=s)[0] for s in range(2)]
-    >>> result = train_iic(images, k=2, k_over=4, n_steps=2, batch_size=2, crop=16)
+    >>> result = train_iic(images, k=2, k_over=4, n_steps=2, batch_size=2, crop=16, width=4)
     >>> len(result.history["loss_main"]), len(result.history["loss_over"])
     (1, 1)
     """
