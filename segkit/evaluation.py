@@ -473,7 +473,11 @@ def _serial(tasks):
 def _joblib(tasks, jobs):
     from joblib import Parallel, delayed
 
-    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_run_task)(t) for t in tasks)
+    try:
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+    except ValueError:  # pragma: no cover - joblib < 1.4 yields in submission order only
+        parallel = Parallel(n_jobs=jobs, return_as="generator")
+    yield from parallel(delayed(_run_task)(t) for t in tasks)
 
 
 def _dask(tasks, scheduler):
