@@ -102,10 +102,17 @@ def long_run(image_id, root, iters, max_side, threads):
         torch.set_num_threads(threads)
     img = load_image(Path(root) / "images" / "val" / f"{image_id}.jpg", max_side=max_side)
     stamps = [time.perf_counter()]
-    segment(img, max_iter=iters, min_labels=1, device="cpu",
-            callback=lambda i, info: stamps.append(time.perf_counter()))
-    t = np.diff(stamps)
     block = max(1, iters // 10)
+
+    def cb(i, info):
+        stamps.append(time.perf_counter())
+        if (i + 1) % block == 0:  # partial results survive an interrupted run
+            t = np.diff(stamps[-block - 1:])
+            print(f"iterations {i + 2 - block}-{i + 1}: median {np.median(t):.3f} s/it, "
+                  f"{info['n_labels']} labels, load {os.getloadavg()[0]:.2f}", flush=True)
+
+    segment(img, max_iter=iters, min_labels=1, device="cpu", callback=cb)
+    t = np.diff(stamps)
     meds = [np.median(t[a:a + block]) for a in range(0, len(t), block)]
     ru = resource.getrusage(resource.RUSAGE_SELF)
     print(f"{img.shape[0]}x{img.shape[1]}, {iters} iterations: median s/it per block of {block}: "

@@ -36,6 +36,7 @@ __all__ = [
     "continuity_loss",
     "scribble_loss",
     "combined_loss",
+    "channel_argmax",
     "SCRIBBLE_UNLABELLED",
 ]
 
@@ -224,6 +225,29 @@ def _row_chunks(response):
     b, c, h, w = response.shape
     rows = max(1, _CHUNK_BYTES // max(1, b * c * w * response.element_size()))
     return [(a, min(h, a + rows)) for a in range(0, h, rows)]
+
+
+def channel_argmax(response: torch.Tensor) -> torch.Tensor:
+    """Argmax over channels of a (B, C, H, W) tensor, slice by slice: (B, H, W) int64.
+
+    The same labels as ``response.argmax(dim=1)`` (ties to the first channel),
+    several times faster on CPU for a large C x H x W (a reduction over the
+    strided channel axis is slow in one piece) and with no full-size
+    temporary. No gradient.
+
+    Examples
+    --------
+    >>> r = torch.tensor([[[[0.0, 2.0]], [[1.0, 2.0]]]])
+    >>> channel_argmax(r)
+    tensor([[[1, 0]]])
+    """
+    _check_response(response)
+    r = response.detach()
+    b, _, h, w = r.shape
+    out = torch.empty((b, h, w), dtype=torch.long, device=r.device)
+    for a, e in _row_chunks(r):
+        out[:, a:e] = r[:, :, a:e].max(dim=1).indices
+    return out
 
 
 class _CombinedLoss(torch.autograd.Function):

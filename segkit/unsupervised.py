@@ -57,7 +57,7 @@ import torch
 
 from ._validate import check_choice, check_float, check_int, describe
 from .io import as_rgb
-from .losses import SCRIBBLE_UNLABELLED, combined_loss
+from .losses import SCRIBBLE_UNLABELLED, channel_argmax, combined_loss
 from .model import SegNet, Workspace, buffered_forward
 
 __all__ = [
@@ -429,7 +429,7 @@ def _train_step(model, optimizer, x, *, method, mu, nu, sim_mask, scribble_t, se
         response = model(x)
     if method == "kanezaki2018":
         with torch.no_grad():
-            am = response.argmax(dim=1)
+            am = channel_argmax(response)
             q = response.shape[1]
             target = superpixel_target(am.reshape(-1), segments_t, n_segments, q).view_as(am)
         total, terms, argmax = combined_loss(response, target=target, w_sim=sim_weight, w_con=0.0,

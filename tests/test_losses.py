@@ -174,3 +174,15 @@ class TestCombined:
             combined_loss(torch.zeros(1, 3, 1, 4))
         with pytest.raises(ValueError, match=r"\[0, 3\)"):
             combined_loss(r, target=torch.full((1, 2, 2), 5))
+
+
+@pytest.mark.parametrize("chunk", [4 * 2**20, 64])
+def test_channel_argmax_matches_torch(monkeypatch, chunk):
+    monkeypatch.setattr(L, "_CHUNK_BYTES", chunk)
+    r = torch.randn(2, 7, 9, 5, generator=torch.Generator().manual_seed(0))
+    r[0, 3, 0, 0] = r[0, 5, 0, 0] = 100.0  # a tie: the first channel wins, as in torch
+    got = L.channel_argmax(r)
+    assert torch.equal(got, r.argmax(dim=1))
+    assert got[0, 0, 0] == 3
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+        L.channel_argmax(r[0])
