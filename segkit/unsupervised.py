@@ -38,8 +38,8 @@ time in the kernel. segkit
 * tells glibc to keep freed memory for reuse while training runs
   (``keep_memory=True``, the default; :func:`keep_freed_memory`, scoped and
   undone afterwards). With the buffers above, the peak memory stays below the
-  authors' loop (about 1.2 GB against 1.3 GB at 321x481); pass
-  ``keep_memory=False`` to trade speed for about 200 MB less.
+  authors' 2020 loop (1.13 to 1.19 GB against 1.27 GB at 321x481); pass
+  ``keep_memory=False`` to trade speed for about 150 MB less.
   See benchmarks/results/cnn.md.
 """
 
@@ -512,9 +512,10 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
         (``stop_reason="callback"``). The library never prints or draws.
     keep_memory : bool
         Let glibc keep freed memory while training runs
-        (:func:`keep_freed_memory`; Linux only, undone afterwards): about three
-        times faster on CPU at BSDS size, for about +20% peak memory (still
-        below the authors' loop). False gives the lowest peak memory.
+        (:func:`keep_freed_memory`; Linux only, undone afterwards): 1.2 to 3.4
+        times faster on CPU at BSDS size in benchmarks/results/cnn.md, for
+        about +15% peak memory (still below the authors' 2020 loop). False
+        gives the lowest peak memory.
 
     Returns
     -------
