@@ -25,9 +25,29 @@ _SUBMODULES = (
 
 #: Public names re-exported at the top level, and the module that defines each.
 _EXPORTS = {
+    # images and data
     "load_image": "io",
     "sample_image": "io",
     "SAMPLE_IMAGES": "io",
+    "load_bsds500_item": "datasets",
+    "synthetic_scene": "datasets",
+    # classical methods (lessons 01-03)
+    "otsu_segment": "classical",
+    "region_grow": "classical",
+    "edge_segment": "classical",
+    "kmeans_segment": "classical",
+    "felzenszwalb_segment": "classical",
+    "slic": "superpixels",
+    "majority_vote": "superpixels",
+    # the unsupervised CNN (lessons 04-05; torch is imported on first use)
+    "segment": "unsupervised",
+    "fit_reference": "unsupervised",
+    "predict": "unsupervised",
+    "infer_min_labels": "unsupervised",
+    "SegNet": "model",
+    # STEGO (lesson 07)
+    "load_backbone": "backbones",
+    "train_stego": "stego",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

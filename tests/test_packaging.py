@@ -110,3 +110,14 @@ def test_cli_entry_point():
     assert _pyproject()["project"]["scripts"]["segkit"] == "segkit.cli:main"
     out = subprocess.run([sys.executable, "-m", "segkit", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and "usage: segkit" in out.stdout
+
+
+def test_top_level_exports_resolve_lazily():
+    code = ("import sys, segkit\n"
+            "assert 'torch' not in sys.modules\n"
+            "for name in segkit.__all__:\n"
+            "    assert getattr(segkit, name) is not None, name\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"  # torch only once a torch-facing name was asked for
