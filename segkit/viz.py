@@ -55,7 +55,7 @@ def colorize(labels) -> np.ndarray:
     >>> rgb.shape, bool((rgb[0, 1] == rgb[1, 0]).all()), bool((rgb[1, 1] == PALETTE[300 % 256]).all())
     ((2, 2, 3), True, True)
     """
-    labels = check_label_map(labels, "labels")
+    labels = check_label_map(labels, "labels").astype(np.int64, copy=False)
     return PALETTE[labels % len(PALETTE)]
 
 

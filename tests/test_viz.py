@@ -19,6 +19,12 @@ def test_colorize_same_id_same_colour():
     np.testing.assert_array_equal(a[0, 1], b[0, 0])
 
 
+def test_colorize_small_integer_dtypes():
+    # uint8 label maps (scribble images) must not overflow when wrapped around the palette
+    labels = np.array([[0, 255], [1, 2]], dtype=np.uint8)
+    np.testing.assert_array_equal(viz.colorize(labels)[0, 1], viz.PALETTE[255])
+
+
 def test_overlay_and_mark():
     img = np.zeros((10, 10, 3), np.float32)
     labels = np.zeros((10, 10), int)
