@@ -167,12 +167,17 @@ def _open_and_run_all(page, lab, notebook: str):
         idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
         if prompts and idle and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
             break
+        if idle and _tracebacks(page):  # Run All stops at the first cell that raises
+            raise AssertionError(f"a cell raised in the browser run:\n{_tracebacks(page)[0][-2000:]}")
         if time.time() > deadline:
             raise AssertionError(f"Run All did not finish in {RUN_ALL_TIMEOUT_S} s; prompts: {prompts}")
         time.sleep(1.0)
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
-    tracebacks = [e for e in errors if "Traceback" in e]
-    assert not tracebacks, f"a cell raised in the browser run:\n{tracebacks[0][-2000:]}"
+    assert not _tracebacks(page), f"a cell raised in the browser run:\n{_tracebacks(page)[0][-2000:]}"
+
+
+def _tracebacks(page):
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    return [e for e in errors.all_inner_texts() if "Traceback" in e]
 
 
 def _exactly(text: str):
