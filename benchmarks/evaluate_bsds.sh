@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the figures of benchmarks/results/evaluation.md (run by hand, from the repository root).
+# Regenerate the figures of benchmarks/RESULTS.md (section 4) (run by hand, from the repository root).
 #
 #   SEGKIT_BSDS500=/path/to/BSDS500/data bash benchmarks/evaluate_bsds.sh [OUT_DIR]
 #

@@ -40,7 +40,7 @@ time in the kernel. segkit
   undone afterwards). With the buffers above, the peak memory stays below the
   authors' 2020 loop (1.13 to 1.19 GB against 1.27 GB at 321x481); pass
   ``keep_memory=False`` to trade speed for about 150 MB less.
-  See benchmarks/results/cnn.md.
+  See benchmarks/RESULTS.md (section 3).
 """
 
 from __future__ import annotations
@@ -318,7 +318,7 @@ def keep_freed_memory(enabled: bool = True, *, threshold_mib: int = 512):
 
     The price: while the block runs the setting is process-wide, and peak
     memory can rise because freed blocks are not returned (about +15% for
-    :func:`segment` at 321x481, see benchmarks/results/cnn.md).
+    :func:`segment` at 321x481, see benchmarks/RESULTS.md (section 3)).
 
     Yields
     ------
@@ -513,7 +513,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     keep_memory : bool
         Let glibc keep freed memory while training runs
         (:func:`keep_freed_memory`; Linux only, undone afterwards): 1.2 to 3.4
-        times faster on CPU at BSDS size in benchmarks/results/cnn.md, for
+        times faster on CPU at BSDS size in benchmarks/RESULTS.md (section 3), for
         about +15% peak memory (still below the authors' 2020 loop). False
         gives the lowest peak memory.
 

@@ -58,7 +58,7 @@ def add_arguments(parser) -> None:
                         help="shrink the image so that its longest side is at most PX pixels first")
     parser.add_argument("--no_keep_memory", action="store_true",
                         help="return freed memory to the system at once: lowest peak memory, but "
-                             "slower on CPU (1.2x to 3.4x at BSDS size in benchmarks/results/cnn.md)")
+                             "slower on CPU (1.2x to 3.4x at BSDS size in benchmarks/RESULTS.md (section 3))")
     parser.add_argument("--quiet", action="store_true", help="print only the final summary")
 
 
