@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import _scenes
+
 from segkit import classical as C
 
 
@@ -15,18 +17,7 @@ def two_level(shape=(32, 48), lo=0.2, hi=0.8, noise=0.02, seed=0):
 
 
 def four_quadrants(shape=(32, 48), noise=0.03, seed=0):
-    rng = np.random.default_rng(seed)
-    h, w = shape
-    img = np.zeros((h, w, 3))
-    img[: h // 2, : w // 2] = (0.9, 0.1, 0.1)
-    img[: h // 2, w // 2:] = (0.1, 0.8, 0.1)
-    img[h // 2:, : w // 2] = (0.1, 0.1, 0.9)
-    img[h // 2:, w // 2:] = (0.5, 0.5, 0.5)
-    gt = np.zeros(shape, int)
-    gt[: h // 2, w // 2:] = 1
-    gt[h // 2:, : w // 2] = 2
-    gt[h // 2:, w // 2:] = 3
-    return np.clip(img + rng.normal(0, noise, img.shape), 0, 1), gt
+    return _scenes.four_quadrants(shape, noise, seed)
 
 
 def agree_up_to_permutation(a, b):
