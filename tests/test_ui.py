@@ -144,7 +144,9 @@ def _kernel_widget_value(lab, notebook: str, description: str):
 
 
 def _open_and_run_all(page, lab, notebook: str):
-    page.goto(f"{lab['base']}/lab/tree/{notebook}?token={TOKEN}")
+    # a workspace of its own, reset: only this notebook open (JupyterLab restores earlier tabs otherwise)
+    workspace = re.sub(r"\W", "", Path(notebook).stem)
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{notebook}?token={TOKEN}&reset")
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=120_000)
     # JupyterLab may ask which kernel to start: take the default (the notebook's python3)
     select = page.locator(".jp-Dialog").get_by_role("button", name="Select")
@@ -154,7 +156,7 @@ def _open_and_run_all(page, lab, notebook: str):
     except Exception:  # noqa: BLE001 - no dialog this time
         pass
     # wait for the kernel to be ready before running
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+    _idle_indicator(page).first.wait_for(timeout=120_000)
     # clear the stored outputs first, so that every prompt and figure seen later comes from this run
     page.get_by_role("menuitem", name="Edit", exact=True).click()
     page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
@@ -164,7 +166,7 @@ def _open_and_run_all(page, lab, notebook: str):
     deadline = time.time() + RUN_ALL_TIMEOUT_S
     while True:
         prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
-        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
+        idle = _idle_indicator(page).count() > 0
         if prompts and idle and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
             break
         if idle and _tracebacks(page):  # Run All stops at the first cell that raises
@@ -173,6 +175,10 @@ def _open_and_run_all(page, lab, notebook: str):
             raise AssertionError(f"Run All did not finish in {RUN_ALL_TIMEOUT_S} s; prompts: {prompts}")
         time.sleep(1.0)
     assert not _tracebacks(page), f"a cell raised in the browser run:\n{_tracebacks(page)[0][-2000:]}"
+
+
+def _idle_indicator(page):
+    return page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").filter(visible=True)
 
 
 def _tracebacks(page):
