@@ -1,4 +1,4 @@
-"""Tiny synthetic test images shared by several test modules."""
+"""Tiny synthetic test images and label helpers shared by several test modules."""
 
 import numpy as np
 
@@ -17,3 +17,10 @@ def four_quadrants(shape=(48, 64), noise=0.03, seed=0):
     gt[h // 2:, : w // 2] = 2
     gt[h // 2:, w // 2:] = 3
     return np.clip(img + rng.normal(0, noise, img.shape), 0, 1), gt
+
+
+def permuted(labels, seed=0, start=100):
+    """The same partition with its label ids renamed at random (ids start, start + 1, ...)."""
+    ids = np.unique(labels)
+    new = np.random.default_rng(seed).permutation(np.arange(start, start + ids.size))
+    return new[np.searchsorted(ids, labels)]
