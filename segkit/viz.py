@@ -12,7 +12,7 @@ import numpy as np
 from ._validate import check_float, check_label_map, check_same_shape, describe
 from .io import as_rgb
 
-__all__ = ["PALETTE", "colorize", "overlay", "mark", "show_panel", "show_annotations",
+__all__ = ["PALETTE", "colorize", "overlay", "mark", "show_panel", "show_row", "show_annotations",
            "plot_history"]
 
 
@@ -109,6 +109,70 @@ def show_panel(image, labels, *, titles=None, figsize=None, suptitle=None):
         _axes_off(ax)
     if suptitle:
         fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_row(pictures, titles=None, *, width: float = 3.0, fontsize: int = 9):
+    """Pictures side by side, one title each.
+
+    Each picture is drawn according to its kind: an (H, W, 3) array as an RGB
+    image, an (H, W) integer label map in the course's colours
+    (:func:`colorize`), an (H, W) boolean or float map (a mask, an edge map) in
+    grey.
+
+    Parameters
+    ----------
+    pictures : sequence of arrays
+        (H, W, 3) RGB images in [0, 1], (H, W) integer label maps, or (H, W)
+        boolean / float maps. The first picture's shape sets the aspect ratio.
+    titles : sequence of str, optional
+        One per picture.
+    width : float
+        Width of one picture in inches.
+    fontsize : int
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Raises
+    ------
+    ValueError
+        No pictures, a picture that is neither (H, W) nor (H, W, 3), or a
+        number of titles other than the number of pictures.
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 6, 3)); labels = np.array([[0, 1, 1, 2, 2, 2]] * 4)
+    >>> fig = show_row([img, labels, labels > 0], ["image", "labels", "mask"])
+    >>> len(fig.axes)
+    3
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    pictures = [np.asarray(p) for p in pictures]
+    if not pictures:
+        raise ValueError("`pictures` is empty")
+    for i, pic in enumerate(pictures):
+        if not (pic.ndim == 2 or (pic.ndim == 3 and pic.shape[2] == 3)):
+            raise ValueError(f"`pictures[{i}]` must be (H, W) or (H, W, 3); got shape {pic.shape}")
+    titles = list(titles) if titles is not None else [""] * len(pictures)
+    if len(titles) != len(pictures):
+        raise ValueError(f"`titles` must hold one title per picture ({len(pictures)}); got {len(titles)}")
+    h, w = pictures[0].shape[:2]
+    fig, axes = plt.subplots(1, len(pictures), figsize=(width * len(pictures), width * h / w + 0.45),
+                             squeeze=False)
+    for ax, pic, title in zip(axes[0], pictures, titles):
+        if pic.ndim == 2 and pic.dtype.kind in "iu":
+            ax.imshow(colorize(pic.astype(np.int64)))
+        elif pic.ndim == 2:
+            ax.imshow(pic.astype(np.float32), cmap="gray")
+        else:
+            ax.imshow(pic)
+        ax.set_title(title, fontsize=fontsize)
+        _axes_off(ax)
     fig.tight_layout()
     return fig
 

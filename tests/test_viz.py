@@ -57,3 +57,32 @@ def test_panels_and_history():
         viz.plot_history(42)
     with pytest.raises(ValueError, match="`titles` must hold 3 strings"):
         viz.show_panel(img, labels, titles=("a",))
+
+
+def test_show_row_draws_each_kind_of_picture():
+    import matplotlib.pyplot as plt
+
+    img = np.random.default_rng(0).random((10, 12, 3)).astype(np.float32)
+    lab = np.zeros((10, 12), int)
+    lab[:, 6:] = 3
+    edges = np.zeros((10, 12), bool)
+    edges[5] = True
+    fig = viz.show_row([img, lab, edges], ["a", "b", "c"])
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c"]
+    drawn = [ax.images[0] for ax in fig.axes]
+    np.testing.assert_allclose(drawn[0].get_array(), img)
+    np.testing.assert_allclose(drawn[1].get_array(), viz.colorize(lab))   # label maps in the course's colours
+    assert drawn[2].get_cmap().name == "gray"                             # masks and edge maps in grey
+    np.testing.assert_array_equal(drawn[2].get_array(), edges.astype(np.float32))
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("pictures, titles, match", [
+    ([], None, "empty"),
+    ([np.zeros((4, 5, 3))], ["a", "b"], "one title per picture"),
+    ([np.zeros((4, 5, 4))], None, r"pictures\[0\]` must be \(H, W\) or \(H, W, 3\)"),
+    ([np.zeros((4, 5)), np.zeros(3)], None, r"pictures\[1\]"),
+])
+def test_show_row_errors(pictures, titles, match):
+    with pytest.raises(ValueError, match=match):
+        viz.show_row(pictures, titles)
