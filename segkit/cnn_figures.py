@@ -5,11 +5,12 @@
 * :func:`conv1d_matrix` and :func:`draw_conv_matrix` - a 1-D convolution as a
   matrix product ``y = C x``, and the transposed convolution of FCN and U-Net
   as ``C^T y`` (the seminar's "convolution as matrix multiplication").
-* :func:`show_row` - a row of pictures with titles.
 * :func:`show_scribble` - scribbles drawn over an image in the course's colours.
 * :func:`plot_mu_sweep` - segmentations against the continuity weight μ.
 * :class:`LiveHistoryPlot` - a loss / label-count plot that redraws while a
   training runs (an ``ipywidgets.Output``; the callback is throttled).
+* :func:`live_training` - a progress bar and a live plot shown together, fed
+  by one callback (the notebooks' Train buttons).
 
 matplotlib and ipywidgets are imported inside the functions, as in
 :mod:`segkit.viz`; :func:`conv1d_matrix` is plain numpy.
@@ -24,8 +25,8 @@ import numpy as np
 from ._validate import check_float, check_int, check_label_map, check_same_shape, describe
 from .io import as_rgb
 
-__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "show_row", "show_scribble",
-           "plot_mu_sweep", "LiveHistoryPlot"]
+__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "show_scribble",
+           "plot_mu_sweep", "LiveHistoryPlot", "live_training"]
 
 
 # --------------------------------------------------------------------------- #
@@ -223,44 +224,6 @@ def draw_conv_matrix(n_in: int = 4, *, names=("x", "y", "z"), stride: int = 2, p
 # Pictures
 # --------------------------------------------------------------------------- #
 
-def show_row(pictures, titles=None, *, width: float = 3.0, fontsize: int = 9):
-    """Pictures side by side (RGB arrays, or label maps drawn with :func:`segkit.viz.colorize`).
-
-    Parameters
-    ----------
-    pictures : sequence of (H, W, 3) float arrays or (H, W) integer label maps
-    titles : sequence of str, optional
-    width : float
-        Width of one picture in inches.
-
-    Returns
-    -------
-    fig : matplotlib Figure
-    """
-    import matplotlib.pyplot as plt
-
-    from .viz import colorize
-
-    pictures = list(pictures)
-    if not pictures:
-        raise ValueError("`pictures` is empty")
-    titles = list(titles) if titles is not None else [""] * len(pictures)
-    if len(titles) != len(pictures):
-        raise ValueError(f"`titles` must hold one title per picture ({len(pictures)}); got {len(titles)}")
-    h, w = np.shape(pictures[0])[:2]
-    fig, axes = plt.subplots(1, len(pictures), figsize=(width * len(pictures), width * h / w + 0.45),
-                             squeeze=False)
-    for ax, pic, title in zip(axes[0], pictures, titles):
-        pic = np.asarray(pic)
-        if pic.ndim == 2 and pic.dtype.kind in "iub":
-            pic = colorize(pic.astype(np.int64))
-        ax.imshow(pic)
-        ax.set_title(title, fontsize=fontsize)
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
 def show_scribble(image, scribble, *, unlabelled: int = 255, dim: float = 0.35, ax=None):
     """Draw scribbles over a (dimmed) image in the course's label colours.
 
@@ -424,3 +387,61 @@ class LiveHistoryPlot:
         from IPython.display import display
 
         display(self.output)
+
+
+def live_training(output, total: int, *, every: int = 5, min_interval: float = 0.5,
+                  keys=("loss", "sim_loss", "con_loss")):
+    """Show a progress bar and a live loss plot in ``output``; return the callback that feeds both.
+
+    ``output`` is cleared first, so pressing Train again replaces the previous
+    run's display. Pass the returned function as the ``callback`` of
+    :func:`segkit.unsupervised.segment`.
+
+    Parameters
+    ----------
+    output : ipywidgets.Output
+        Where the two are displayed.
+    total : int
+        Number of iterations planned (the bar's length), at least 1.
+    every : int
+        Update the bar every ``every`` iterations.
+    min_interval : float
+        Seconds between two redraws of the plot.
+    keys : sequence of str
+        Loss columns to plot.
+
+    Returns
+    -------
+    callback : function ``callback(iteration, info)``
+        With attributes ``progress`` (a :class:`segkit.widgets.TrainingProgress`)
+        and ``plot`` (a :class:`LiveHistoryPlot`).
+
+    Examples
+    --------
+    >>> import contextlib, io, ipywidgets as widgets
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook display() prints
+    ...     callback = live_training(widgets.Output(), total=10, min_interval=1e9)
+    >>> for i in range(10):
+    ...     callback(i, {"loss": 1.0, "sim_loss": 0.9, "con_loss": 0.1, "n_labels": 5})
+    >>> callback.progress.bar.value, len(callback.plot.history["loss"])
+    (10, 10)
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from .widgets import TrainingProgress
+
+    if not isinstance(output, widgets.Output):
+        raise TypeError(f"`output` must be an ipywidgets.Output; got {describe(output)}")
+    progress = TrainingProgress(total, every=every)
+    plot = LiveHistoryPlot(keys, min_interval=min_interval)
+    with output:
+        output.clear_output()
+        display(progress, plot)
+
+    def callback(iteration, info):
+        progress.callback(iteration, info)
+        plot.callback(iteration, info)
+
+    callback.progress, callback.plot = progress, plot
+    return callback

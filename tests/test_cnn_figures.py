@@ -49,13 +49,8 @@ def test_draw_network_and_conv_matrix():
         cnn_figures.draw_network(1)
 
 
-def test_show_row_and_scribble():
+def test_show_scribble():
     img = np.random.default_rng(0).random((10, 12, 3)).astype(np.float32)
-    lab = np.zeros((10, 12), int)
-    fig = cnn_figures.show_row([img, lab], ["a", "b"])
-    assert len(fig.axes) == 2
-    with pytest.raises(ValueError, match="one title per picture"):
-        cnn_figures.show_row([img], ["a", "b"])
     s = np.full((10, 12), 255, np.uint8)
     s[2, :] = 1
     ax = cnn_figures.show_scribble(img, s)
@@ -88,3 +83,20 @@ def test_live_history_plot_collects_and_draws():
     assert live.history["n_labels"] == [10.0, 9.0, 8.0, 7.0]
     live.finish()
     plt.close("all")
+
+
+def test_live_training_feeds_bar_and_plot():
+    import ipywidgets as widgets
+
+    out = widgets.Output()
+    callback = cnn_figures.live_training(out, total=6, every=2, min_interval=1e9)
+    for i in range(3):
+        callback(i, {"loss": 1.0 - 0.1 * i, "sim_loss": 0.5, "con_loss": 0.2, "n_labels": 9 - i})
+    assert callback.progress.bar.value == 2                  # updated every 2 iterations
+    assert callback.plot.history["n_labels"] == [9.0, 8.0, 7.0]
+    again = cnn_figures.live_training(out, total=4)           # a second run starts afresh
+    assert again.plot.history["loss"] == [] and again.progress.bar.value == 0
+    with pytest.raises(TypeError, match="ipywidgets.Output"):
+        cnn_figures.live_training(None, total=3)
+    with pytest.raises(ValueError, match="total"):
+        cnn_figures.live_training(out, total=0)
