@@ -36,8 +36,8 @@ $PY -m segkit evaluate --split val --jobs "$JOBS" --no-progress --methods felzen
 
 # 3. The unsupervised CNNs at their defaults: 1000 iterations (kim2020 never reaches minLabels 3), about
 #    10 minutes per image on 2 quiet cores for kim2020 and 2 to 10 for kanezaki2018. CNN_JOBS workers
-#    (default 2) with one torch thread each (as fast as one worker with two threads here, and no
-#    oversubscription); only the first CNN_IMAGES val images (default 10) unless told otherwise.
+#    (default 2) with one torch thread each, so that two workers never oversubscribe two cores (which
+#    slows torch 5 to 20 times, RESULTS section 3); only the first CNN_IMAGES val images (default 10).
 #    On a GPU: CNN_DEVICE=cuda CNN_JOBS=1.
 OMP_NUM_THREADS=${CNN_THREADS:-1} $PY -m segkit evaluate --split val --limit "${CNN_IMAGES:-10}" \
     --jobs "${CNN_JOBS:-2}" --no-progress --methods kanezaki2018,kim2020 \
