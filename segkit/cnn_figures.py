@@ -242,15 +242,9 @@ def show_scribble(image, scribble, *, unlabelled: int = 255, dim: float = 0.35, 
     """
     import matplotlib.pyplot as plt
 
-    from .viz import colorize
+    from .viz import paint_scribble
 
-    image = as_rgb(image)
-    scribble = check_label_map(scribble, "scribble").astype(np.int64)
-    check_same_shape(image, scribble, "image", "scribble")
-    dim = check_float(dim, "dim", min_value=0, max_value=1)
-    pic = (1 - dim) * image + dim
-    on = scribble != unlabelled
-    pic[on] = colorize(np.where(on, scribble, 0))[on]
+    pic = paint_scribble(image, scribble, unlabelled=unlabelled, dim=dim)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4 * image.shape[0] / image.shape[1]))
     ax.imshow(pic)

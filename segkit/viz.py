@@ -12,7 +12,7 @@ import numpy as np
 from ._validate import check_float, check_label_map, check_same_shape, describe
 from .io import as_rgb
 
-__all__ = ["PALETTE", "colorize", "overlay", "mark", "show_panel", "show_row", "show_annotations",
+__all__ = ["PALETTE", "colorize", "overlay", "mark", "paint_scribble", "show_panel", "show_row", "show_annotations",
            "plot_history"]
 
 
@@ -79,6 +79,39 @@ def mark(image, labels, *, color=(1.0, 1.0, 0.0)) -> np.ndarray:
     labels = check_label_map(labels, "labels")
     check_same_shape(image, labels, "image", "labels")
     return mark_boundaries(image, labels, color=color).astype(np.float32)
+
+
+def paint_scribble(image, scribble, *, unlabelled: int = 255, dim: float = 0.35) -> np.ndarray:
+    """Scribble strokes painted over a lightened image, in the course's label colours.
+
+    Parameters
+    ----------
+    image : (H, W, 3) image
+    scribble : (H, W) integer array
+        Class ids on the strokes, ``unlabelled`` (255) elsewhere.
+    unlabelled : int
+    dim : float in [0, 1]
+        How much the image is lightened towards white, so that strokes stand out.
+
+    Returns
+    -------
+    (H, W, 3) float32 array in [0, 1]
+
+    Examples
+    --------
+    >>> s = np.full((8, 9), 255); s[0, 0] = 1
+    >>> pic = paint_scribble(np.zeros((8, 9, 3)), s, dim=0.5)
+    >>> bool(np.allclose(pic[0, 0], PALETTE[1])), pic[1, 1].tolist()
+    (True, [0.5, 0.5, 0.5])
+    """
+    image = as_rgb(image)
+    scribble = check_label_map(scribble, "scribble").astype(np.int64)
+    check_same_shape(image, scribble, "image", "scribble")
+    dim = check_float(dim, "dim", min_value=0, max_value=1)
+    pic = ((1 - dim) * image + dim).astype(np.float32)
+    on = scribble != unlabelled
+    pic[on] = colorize(np.where(on, scribble, 0))[on]
+    return pic
 
 
 def _axes_off(ax):
