@@ -15,6 +15,7 @@ skipped, saying why, only when no Chromium can be found.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -123,10 +124,17 @@ def _kernel_client(lab, notebook: str):
 
 def _kernel_widget_value(lab, notebook: str, description: str):
     """The value the kernel holds for the widget with this description."""
-    client = _kernel_client(lab, notebook)
     code = ("from ipywidgets.widgets.widget import _instances as _segkit_ui\n"
             f"print(repr([w.value for w in list(_segkit_ui.values()) "
             f"if getattr(w, 'description', None) == {description!r} and hasattr(w, 'value')]))")
+    values = _kernel_print(lab, notebook, code)
+    assert values, f"no widget with description {description!r} in the kernel"
+    return values[-1]
+
+
+def _kernel_print(lab, notebook: str, code: str):
+    """Run ``code`` in the notebook's kernel and return what it printed, read back as a Python literal."""
+    client = _kernel_client(lab, notebook)
     out = []
 
     def grab(msg):
@@ -138,9 +146,7 @@ def _kernel_widget_value(lab, notebook: str, description: str):
     finally:
         client.stop_channels()
     assert reply["content"]["status"] == "ok", reply["content"]
-    values = eval("".join(out).strip())  # a list of numbers we printed ourselves
-    assert values, f"no widget with description {description!r} in the kernel"
-    return values[-1]
+    return ast.literal_eval("".join(out).strip())
 
 
 def _open_and_run_all(page, lab, notebook: str):
@@ -265,6 +271,46 @@ def test_cnn_mu_slider_and_train_button(lab, browser):
         _wait_for_new_image(cell, before, timeout_s=600)
     except BaseException:
         _screenshot_on_failure(page, "ui-04_unsupervised_cnn")
+        raise
+    finally:
+        page.close()
+
+
+def test_scribble_pad_draws_with_the_mouse(lab, browser):
+    """Lesson 05: a drag on the pad's picture adds a stroke in the kernel and redraws the picture."""
+    notebook = "05_scribbles_and_reference.ipynb"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _open_and_run_all(page, lab, notebook)
+        before_strokes = _kernel_print(lab, notebook, "print(len(pad.strokes))")
+        pad = page.locator("img.segkit-scribble-pad").last
+        pad.scroll_into_view_if_needed()
+        before = pad.get_attribute("src")
+        box = pad.bounding_box()
+        assert box and box["width"] > 100, f"the pad's picture is not shown: {box}"
+        y = box["y"] + 0.5 * box["height"]
+        page.mouse.move(box["x"] + 0.2 * box["width"], y)
+        page.mouse.down()
+        for f in (0.35, 0.5, 0.65, 0.8):
+            page.mouse.move(box["x"] + f * box["width"], y, steps=3)
+            time.sleep(0.1)
+        page.mouse.up()
+        deadline = time.time() + 60
+        while _kernel_print(lab, notebook, "print(len(pad.strokes))") != before_strokes + 1:
+            assert time.time() < deadline, "the kernel never received the stroke"
+            time.sleep(0.5)
+        stroke = _kernel_print(lab, notebook, "print(pad.strokes[-1])")
+        rows = {r for r, _ in stroke[1]}
+        cols = [c for _, c in stroke[1]]
+        assert stroke[0] == 0 and len(cols) >= 2, stroke
+        assert max(cols) - min(cols) > 0.4 * 160, f"the stroke does not follow the drag: {stroke}"
+        assert max(rows) - min(rows) <= 2, f"a horizontal drag drew a slanted stroke: {stroke}"
+        deadline = time.time() + 30
+        while pad.get_attribute("src") == before:
+            assert time.time() < deadline, "the pad's picture did not change after drawing"
+            time.sleep(0.5)
+    except BaseException:
+        _screenshot_on_failure(page, "ui-05_scribbles_and_reference")
         raise
     finally:
         page.close()
