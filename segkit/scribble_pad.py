@@ -108,11 +108,14 @@ class ScribblePad:
     def _pixel(self, event):
         """The image pixel (row, col) under the pointer, clipped to the image."""
         h, w = self.image.shape[:2]
-        if "dataX" in event and "dataY" in event:  # ipyevents: position in the PNG's own pixels
-            x, y = float(event["dataX"]), float(event["dataY"])
-        else:  # position on the element as displayed
+        if event.get("boundingRectWidth") and event.get("boundingRectHeight") and "relativeX" in event:
+            # position on the element as displayed (from the pointer's client position: reliable
+            # for every event; ipyevents' dataX/dataY came back as 0, 0 for one throttled move
+            # in a real browser)
             x = float(event["relativeX"]) / float(event["boundingRectWidth"]) * w
             y = float(event["relativeY"]) / float(event["boundingRectHeight"]) * h
+        else:  # position in the PNG's own pixels
+            x, y = float(event["dataX"]), float(event["dataY"])
         return int(min(max(y, 0), h - 1)), int(min(max(x, 0), w - 1))
 
     def handle_event(self, event) -> None:
