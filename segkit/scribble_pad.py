@@ -66,8 +66,8 @@ class ScribblePad:
         self.n_classes = check_int(n_classes, "n_classes", min_value=1, max_value=10)
         self.width = check_int(width, "width", min_value=1)
         self.zoom = check_int(zoom, "zoom", min_value=1, max_value=8)
-        self.strokes = []
-        draw_strokes(self.image.shape, list(strokes), width=self.width)  # validates the strokes
+        strokes = list(strokes)
+        draw_strokes(self.image.shape, strokes, width=self.width)  # validates the strokes
         self.strokes = [(int(c), [(int(round(r)), int(round(q))) for r, q in pts]) for c, pts in strokes]
         self._drawing = None
         h, w = self.image.shape[:2]
