@@ -22,8 +22,7 @@ import time
 
 import numpy as np
 
-from ._validate import check_float, check_int, check_label_map, check_same_shape, describe
-from .io import as_rgb
+from ._validate import check_float, check_int, check_label_map, describe
 
 __all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "show_scribble",
            "plot_mu_sweep", "LiveHistoryPlot", "live_training"]
