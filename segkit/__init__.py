@@ -48,6 +48,9 @@ _EXPORTS = {
     # STEGO (lesson 07)
     "load_backbone": "backbones",
     "train_stego": "stego",
+    # torch threads fitted to the CPUs the process may use (Binder: one)
+    "available_cpus": "_threads",
+    "fit_torch_threads": "_threads",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -64,6 +64,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._threads import with_fitted_threads
 from ._validate import check_choice, check_int, describe
 from .io import as_rgb
 
@@ -609,6 +610,7 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
     return model
 
 
+@with_fitted_threads
 def image_features(backbone: nn.Module, image) -> torch.Tensor:
     """Dense features of one image, without gradients.
 

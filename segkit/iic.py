@@ -63,6 +63,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._threads import with_fitted_threads
 from ._validate import check_choice, check_float, check_int, describe
 from .io import as_rgb
 
@@ -605,6 +606,7 @@ def _random_crops(images, n, crop, generator):
     return torch.stack(out)
 
 
+@with_fitted_threads
 def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=1e-3, lam=1.0, window=5,
               width=16, jitter=True, max_rotation=15.0, max_scale=0.1, max_shift=0.1, flip=True,
               seed=0, callback=None):
@@ -716,6 +718,7 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
 
 
 @torch.no_grad()
+@with_fitted_threads
 def predict_iic(model, images, *, head="main"):
     """Cluster probabilities of a trained network for one image or a list of same-sized images.
 
@@ -746,6 +749,7 @@ def predict_iic(model, images, *, head="main"):
         model.train(was_training)
 
 
+@with_fitted_threads
 def segment_iic(model, image, *, head="main"):
     """Label map of one image: the most probable cluster of every pixel.
 

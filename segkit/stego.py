@@ -54,6 +54,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._threads import with_fitted_threads
 from ._validate import check_float, check_int, describe
 
 __all__ = [
@@ -445,6 +446,7 @@ class StegoResult:
     params: dict = field(default_factory=dict)
 
 
+@with_fitted_threads
 def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size: int = 8,
                 n_points: int = 121, n_neighbours: int = 7, n_random: int = 5, lr: float = 5e-4,
                 dropout: float = 0.1, lambda_self=STEGO_DEFAULTS["lambda_self"],
@@ -563,6 +565,7 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
     return StegoResult(head=head, history=history, neighbours=neighbours, params=params)
 
 
+@with_fitted_threads
 def compute_codes(head: StegoHead, features) -> list:
     """The head's codes for every image, without gradients (head in eval mode).
 
@@ -589,6 +592,7 @@ def compute_codes(head: StegoHead, features) -> list:
     return codes
 
 
+@with_fitted_threads
 def cosine_kmeans(x: torch.Tensor, k: int, *, n_iter: int = 50, n_init: int = 3, seed: int = 0):
     """k-means on the unit sphere: assign by largest cosine, centres = normalised means.
 
@@ -662,6 +666,7 @@ def cosine_kmeans(x: torch.Tensor, k: int, *, n_iter: int = 50, n_init: int = 3,
     return best[1], best[2]
 
 
+@with_fitted_threads
 def cluster_maps(maps, k: int, *, shapes=None, seed: int = 0, n_iter: int = 50, n_init: int = 3,
                  max_fit_points: int = 50_000) -> list:
     """Cluster codes (or raw features) of several images into ``k`` shared clusters.

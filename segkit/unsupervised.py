@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ._threads import with_fitted_threads
 from ._validate import check_choice, check_float, check_int, describe
 from .io import as_rgb
 from .losses import SCRIBBLE_UNLABELLED, channel_argmax, combined_loss
@@ -444,6 +445,7 @@ def _train_step(model, optimizer, x, *, method, mu, nu, sim_mask, scribble_t, se
     return total, terms, argmax
 
 
+@with_fitted_threads
 def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None, lr: float = 0.1,
             momentum: float = 0.9, max_iter: int = 1000, n_channels: int = 100, n_conv: int = 2,
             n_segments: int = 10000, compactness: float = 100.0, scribble=None, nu: float = 0.5,
@@ -650,6 +652,7 @@ def _resize_square(rgb, size):
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
+@with_fitted_threads
 def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1000, lr: float = 0.1,
                   momentum: float = 0.9, n_channels: int = 100, n_conv: int = 2, seed: int = 0,
                   device="auto", callback=None, keep_memory: bool = True) -> ReferenceFit:
@@ -756,6 +759,7 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
                         seconds=time.perf_counter() - t0, params=params)
 
 
+@with_fitted_threads
 def predict(model, image, *, device=None) -> np.ndarray:
     """Segment an image with a trained network, without training it further.
 
