@@ -314,15 +314,21 @@ class LiveHistoryPlot:
     :func:`segkit.unsupervised.segment`: it collects ``info`` and redraws the
     curves with :func:`segkit.viz.plot_history` into :attr:`output` (an
     ``ipywidgets.Output``), at most once every ``min_interval`` seconds, and
-    once more when :meth:`finish` is called.
+    once more when :meth:`finish` is called. Drawing never takes more than
+    about ``max_share`` of the time: after a redraw that took d seconds the
+    next one waits at least d (1 - max_share) / max_share (a redraw costs
+    about 0.1 s on a quiet machine and several times that under Binder's
+    one-CPU quota, where it would otherwise slow the training it shows).
 
     Parameters
     ----------
     keys : sequence of str
         The loss columns to draw (each a key of ``info``).
     min_interval : float
-        Seconds between redraws (a redraw costs about 0.1 s).
+        Seconds between redraws.
     figsize : tuple
+    max_share : float
+        The largest share of the wall time spent drawing, in (0, 1].
 
     Examples
     --------
@@ -334,15 +340,17 @@ class LiveHistoryPlot:
     """
 
     def __init__(self, keys=("loss", "sim_loss", "con_loss"), *, min_interval: float = 1.0,
-                 figsize=(5.5, 2.4)):
+                 figsize=(5.5, 2.4), max_share: float = 0.1):
         import ipywidgets as widgets
 
         self.keys = tuple(keys)
         self.min_interval = check_float(min_interval, "min_interval", min_value=0)
+        self.max_share = check_float(max_share, "max_share", min_value=0, min_inclusive=False, max_value=1)
         self.figsize = figsize
         self.output = widgets.Output()
         self.history = {k: [] for k in self.keys + ("n_labels",)}
         self._last = time.perf_counter()
+        self._wait = self.min_interval
 
     def callback(self, iteration, info):
         """Record ``info``'s numbers; redraw when ``min_interval`` has passed. Returns None."""
@@ -350,9 +358,11 @@ class LiveHistoryPlot:
             if k in info:
                 self.history[k].append(float(info[k]))
         now = time.perf_counter()
-        if now - self._last >= self.min_interval:
-            self._last = now
+        if now - self._last >= self._wait:
             self.draw()
+            self._last = time.perf_counter()
+            cost = self._last - now
+            self._wait = max(self.min_interval, cost * (1 - self.max_share) / self.max_share)
 
     def draw(self):
         """Redraw the curves now."""

@@ -100,3 +100,25 @@ def test_live_training_feeds_bar_and_plot():
         cnn_figures.live_training(None, total=3)
     with pytest.raises(ValueError, match="total"):
         cnn_figures.live_training(out, total=0)
+
+
+def test_live_history_plot_keeps_drawing_to_its_share_of_the_time(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(cnn_figures.time, "perf_counter", lambda: clock[0])
+    live = cnn_figures.LiveHistoryPlot(min_interval=0.0, max_share=0.25)
+    draws = []
+
+    def slow_draw():              # each redraw costs 1 s of the clock
+        draws.append(clock[0])
+        clock[0] += 1.0
+
+    monkeypatch.setattr(live, "draw", slow_draw)
+    for i in range(200):          # 200 iterations of 0.1 s each
+        clock[0] += 0.1
+        live.callback(i, {"loss": 1.0, "sim_loss": 0.5, "con_loss": 0.1, "n_labels": 5})
+    spent_drawing = len(draws) * 1.0
+    assert 1 <= len(draws) and spent_drawing / clock[0] <= 0.3
+    # with free redraws it draws at every iteration (min_interval 0)
+    assert len(draws) < 200
+    with pytest.raises(ValueError, match="max_share"):
+        cnn_figures.LiveHistoryPlot(max_share=0)
