@@ -45,6 +45,10 @@ class ParamCache:
     def __len__(self):
         return len(self._store)
 
+    def clear(self) -> None:
+        """Forget every stored result (the next call of each computes again)."""
+        self._store.clear()
+
 
 class TrainingProgress:
     """A progress bar and a one-line status for a training loop.
