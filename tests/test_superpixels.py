@@ -1,4 +1,4 @@
-"""Tests for segkit.superpixels: SLIC written out, connectivity, majority vote."""
+"""Tests for segkit.superpixels: SLIC written out (and its two engines), connectivity, majority vote."""
 
 import numpy as np
 import pytest
@@ -305,3 +305,136 @@ def test_slic_quality_close_to_scikit_image(bsds_val_items, n_segments, compactn
     (br_ours, ue_ours), (br_sk, ue_sk) = np.mean(ours, axis=0), np.mean(theirs, axis=0)
     assert br_ours >= 0.9 * br_sk, (br_ours, br_sk)
     assert ue_ours <= 1.1 * ue_sk, (ue_ours, ue_sk)
+
+
+# --- the two engines of step 3: the readable loop and the vectorised grid ----------
+
+def _astronaut(shape):
+    from skimage.data import astronaut
+    from skimage.transform import resize
+
+    return resize(astronaut(), shape, anti_aliasing=True)  # float64 in [0, 1]
+
+
+def _flat_halves():
+    img = np.zeros((40, 60, 3))
+    img[:, 30:] = 1.0  # flat regions: exact distance ties everywhere
+    return img
+
+
+ENGINE_IMAGES = {
+    "quadrants": lambda: four_quadrants()[0],
+    "noisy quadrants": lambda: four_quadrants((50, 70), noise=0.25, seed=3)[0],
+    "flat halves": _flat_halves,
+    "all black": lambda: np.zeros((24, 36, 3)),
+    "astronaut 120x120": lambda: _astronaut((120, 120)),
+    "astronaut 160x240": lambda: _astronaut((160, 240)),
+}
+
+ENGINE_SETTINGS = [
+    # (image, n_segments, compactness, max_iter, enforce_connectivity)
+    ("quadrants", 12, 10.0, 10, True),
+    ("quadrants", 200, 5.0, 3, False),
+    ("noisy quadrants", 30, 1.0, 10, True),
+    ("noisy quadrants", 60, 0.5, 10, False),
+    ("noisy quadrants", 1000, 10.0, 4, False),
+    ("flat halves", 6, 10.0, 10, True),
+    ("flat halves", 6, 10.0, 1, False),   # one step from the seeds: exact ties on the midlines
+    ("flat halves", 50, 10.0, 5, False),
+    ("all black", 7, 10.0, 3, False),
+    ("all black", 12, 10.0, 1, False),
+    ("all black", 1, 10.0, 1, True),
+    ("astronaut 120x120", 100, 10.0, 10, True),
+    ("astronaut 120x120", 400, 1.0, 10, False),
+    ("astronaut 120x120", 50, 40.0, 5, True),
+    ("astronaut 160x240", 40, 30.0, 10, True),
+    ("astronaut 160x240", 300, 10.0, 10, True),
+    ("astronaut 160x240", 1000, 10.0, 10, False),
+]
+
+
+@pytest.mark.parametrize("name, n_segments, compactness, max_iter, connect", ENGINE_SETTINGS)
+def test_readable_and_fast_engines_give_identical_labels(name, n_segments, compactness, max_iter, connect):
+    img = ENGINE_IMAGES[name]()
+    kwargs = dict(compactness=compactness, max_iter=max_iter, enforce_connectivity=connect)
+    readable = slic(img, n_segments, engine="readable", **kwargs)
+    fast = slic(img, n_segments, engine="fast", **kwargs)
+    assert np.array_equal(readable, fast)
+
+
+def test_engines_agree_when_centres_drift_past_their_neighbour_cells():
+    """The fast engine's second pass (centres far from their home cell) is exercised and exact."""
+    from skimage.color import rgb2lab
+
+    from segkit.superpixels import SeedGrid, assign_pixels
+    from segkit.superpixels._grid import GridAssigner
+
+    img = _astronaut((120, 120))
+    steps = slic_steps(img, 400, 1.0, n_iter=10)
+    lab = rgb2lab(img.astype(np.float32)).astype(np.float32)
+    grid = SeedGrid.for_image(lab.shape[:2], 400)
+    engine = GridAssigner(lab, grid, np.float32((1.0 / grid.step) ** 2))
+    drifted = [engine.drifted(engine.windows(c)).size for c in steps.centers]
+    assert max(drifted) > 0
+    for centers, labels in zip(steps.centers[:-1], steps.labels[:-1]):
+        expected = assign_pixels(lab, centers, labels, grid, engine.spatial_weight)
+        assert np.array_equal(engine.assign(centers, labels), expected)
+
+
+@pytest.mark.parametrize("engine", ["readable", "fast"])
+def test_ties_go_to_the_first_centre_in_scan_order(engine):
+    from segkit.superpixels import SeedGrid, assign_pixels
+    from segkit.superpixels._grid import GridAssigner
+
+    lab = np.zeros((8, 8, 3), np.float32)  # one flat colour
+    grid = SeedGrid.for_image((8, 8), 4)   # 2 x 2 cells of 4 x 4 pixels
+    centers = np.array([[0.0, 0, 0, y, x] for y in (1.0, 5.0) for x in (1.0, 5.0)])
+    previous = grid.cell_labels()
+    if engine == "readable":
+        labels = assign_pixels(lab, centers, previous, grid, np.float32(1.0))
+    else:
+        labels = GridAssigner(lab, grid, np.float32(1.0)).assign(centers, previous)
+    # Row 3 and column 3 are equally far from two (or four) centres.
+    assert labels[3, 3] == 0 and labels[3, 6] == 1 and labels[6, 3] == 2 and labels[6, 6] == 3
+    assert labels[0, 3] == 0 and labels[3, 0] == 0 and labels[7, 3] == 2 and labels[3, 7] == 1
+
+
+def test_auto_engine_runs_the_readable_loop_at_lesson_size(monkeypatch):
+    from segkit.superpixels import READABLE_MAX_SIDE, READABLE_MAX_SEGMENTS, _grid
+
+    class FastEngineRan(Exception):
+        pass
+
+    class Refused:
+        def __init__(self, *args, **kwargs):
+            raise FastEngineRan
+
+    monkeypatch.setattr(_grid, "GridAssigner", Refused)
+    img = _astronaut((160, 240))
+    assert READABLE_MAX_SIDE >= 320 and READABLE_MAX_SEGMENTS >= 2000  # the lessons' sizes
+    slic(img, 1000, 10.0, max_iter=2)         # auto: readable
+    slic(np.zeros((READABLE_MAX_SIDE, READABLE_MAX_SIDE, 3)), 50, 10.0, max_iter=1)
+    slic_steps(img, 40, 30.0, n_iter=2)       # always readable
+    with pytest.raises(FastEngineRan):
+        slic(img, 40, 30.0, max_iter=2, engine="fast")
+    big = np.zeros((120, READABLE_MAX_SIDE + 1, 3))   # long side above the threshold
+    with pytest.raises(FastEngineRan):
+        slic(big, 40, 30.0, max_iter=2)
+    with pytest.raises(FastEngineRan):
+        slic(img, READABLE_MAX_SEGMENTS + 1, 30.0, max_iter=2)
+
+
+def test_slic_engine_errors():
+    img, _ = four_quadrants()
+    with pytest.raises(ValueError, match="engine"):
+        slic(img, 10, engine="numba")
+    with pytest.raises(ValueError, match="engine"):
+        slic(img, 10, engine=None)
+
+
+def test_both_engines_leave_the_input_untouched():
+    img, _ = four_quadrants()
+    before = img.copy()
+    for engine in ("readable", "fast"):
+        slic(img, 20, engine=engine)
+        np.testing.assert_array_equal(img, before)
