@@ -96,14 +96,26 @@ def test_import_segkit_does_not_import_torch():
     assert out.stdout.split() == ["False", "False", "False"]
 
 
+@pytest.mark.slow
 def test_package_data_ships(tmp_path):
-    """The BSDS registry (pinned hashes) is inside the package, so a pip install has it."""
-    import segkit.datasets
+    """The data files (BSDS registry with pinned hashes, DINO key list) are in the built wheel."""
+    import zipfile
 
-    registry = Path(segkit.datasets.__file__).with_name("data") / "bsds500_registry.txt"
-    lines = registry.read_text().splitlines()
-    assert len(lines) == 1000 and all(re.fullmatch(r"BSDS500/data/\S+ sha256:[0-9a-f]{64}", l) for l in lines)
-    assert "data/*.txt" in _pyproject()["tool"]["setuptools"]["package-data"]["segkit"]
+    import shutil
+
+    src = tmp_path / "src"  # build from a copy: a wheel build writes build/ into the tree it builds
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "notebooks", "build", "*.egg-info",
+                                                              "__pycache__", ".import_linter_cache"))
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path), str(src)], capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    wheel = next(tmp_path.glob("segkit-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        registry = zf.read("segkit/data/bsds500_registry.txt").decode().splitlines()
+    assert "segkit/data/dino_vits_keys.json" in names
+    assert len(registry) == 1000
+    assert all(re.fullmatch(r"BSDS500/data/\S+ sha256:[0-9a-f]{64}", line) for line in registry)
 
 
 def test_cli_entry_point():
