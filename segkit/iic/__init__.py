@@ -1,0 +1,72 @@
+"""Invariant Information Clustering (IIC) for segmentation, sized for a CPU.
+
+IIC (Ji, Henriques and Vedaldi, ICCV 2019) trains a network that outputs, for
+every pixel, a probability over ``k`` clusters, with no labels at all: two
+views of one image (a photometric jitter, and a geometric transform that is
+undone before pairing) go through the same network, and the mutual
+information between the cluster of a pixel in one view and the clusters of
+the pixels near it in the other view is maximised.
+
+One concept per file, each piece a plain function or module so a lesson can
+show it alone:
+
+- ``loss.py``: the loss. :func:`iic_joint`, the k x k joint distribution P of
+  the paired cluster assignments summed over a local displacement window
+  (the paper's convolution and the cheaper box filter), and :func:`iic_loss`,
+  ``-sum P (log P - lam log P_i - lam log P_j)`` (``-I`` for ``lam = 1``).
+  Start reading there.
+- ``views.py``: the paired views. :func:`color_jitter`, :func:`random_affine`,
+  :func:`invert_affine`, :func:`warp`, :func:`make_views` and
+  :func:`align_to_first`, which undoes the geometric transform on the second
+  view's output.
+- ``net.py``: :class:`IICNet`, a small VGG-like network with a main head and
+  an over-clustering head (the paper's network "C" at CPU size).
+- ``train.py``: :func:`train_iic`, the training loop (seeded, progress via a
+  callback), its :class:`IICResult`, and :func:`predict_iic` /
+  :func:`segment_iic` for label maps (:func:`images_to_tensor` stacks images).
+- ``orderings.py``: the raster-scan orderings of Autoregressive Clustering
+  (Ouali et al., ECCV 2020) for lesson 6: :data:`AC_ORDERINGS`,
+  :func:`ordering_rank` and :func:`ordering_mask`.
+
+The numpy mutual information of a joint table is in :mod:`segkit.mi`.
+
+References
+----------
+Ji, X., Henriques, J. F. and Vedaldi, A. Invariant Information Clustering for
+Unsupervised Image Classification and Segmentation. ICCV 2019.
+
+>>> import torch
+>>> from segkit import iic
+>>> z = torch.zeros(1, 2, 4, 4); z[:, 0, :, :2] = 1; z[:, 1, :, 2:] = 1
+>>> round(iic.iic_loss(z, z, window=1).item(), 4)
+-0.6931
+"""
+
+from __future__ import annotations
+
+from .loss import EPS, iic_joint, iic_loss
+from .net import IICNet
+from .orderings import AC_ORDERINGS, ordering_mask, ordering_rank
+from .train import IICResult, images_to_tensor, predict_iic, segment_iic, train_iic
+from .views import align_to_first, color_jitter, invert_affine, make_views, random_affine, warp
+
+__all__ = [
+    "EPS",
+    "iic_joint",
+    "iic_loss",
+    "color_jitter",
+    "random_affine",
+    "invert_affine",
+    "warp",
+    "make_views",
+    "align_to_first",
+    "IICNet",
+    "IICResult",
+    "train_iic",
+    "predict_iic",
+    "segment_iic",
+    "images_to_tensor",
+    "AC_ORDERINGS",
+    "ordering_rank",
+    "ordering_mask",
+]
