@@ -182,7 +182,7 @@ class TestLoadBackbone:
         md5 = hashlib.md5(path.read_bytes()).hexdigest()
         specs = {k: dict(v) for k, v in bb.DINO_WEIGHTS.items()}
         specs["dino_vits16"]["md5_prefix"] = md5[:6]
-        monkeypatch.setattr(bb, "DINO_WEIGHTS", specs)
+        monkeypatch.setattr(bb.weights, "DINO_WEIGHTS", specs)  # where the table lives
         net = bb.load_backbone(cache_dir=tmp_path)
         assert net.name == "dino_vits16" and net.pretrained
         assert "found at" in net.reason
