@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 #: Submodules, loaded lazily on attribute access.
 _SUBMODULES = (
     "io", "datasets", "classical", "superpixels", "metrics", "viz", "widgets",
-    "model", "losses", "unsupervised", "mi", "iic", "backbones", "stego",
+    "model", "losses", "cnn", "unsupervised", "mi", "iic", "backbones", "stego",
     "evaluation", "cli",
 )
 

@@ -17,38 +17,23 @@ Entry points
   unseen images with no further training.
 * :func:`infer_min_labels` - the seminar's heuristic for ``min_labels``.
 
-Speed (what differs from the authors' scripts, not what is computed)
--------------------------------------------------------------------
-At 321x481 with q = 100 every activation is 59 MiB, above glibc's 32 MiB
-``mmap`` threshold, so each tensor the loop allocates is mapped, faulted in
-page by page and zeroed by the kernel, then unmapped. The authors' loop
-allocates about 3 GiB that way per iteration and spends about half of its
-time in the kernel. segkit
-
-* computes the three loss terms and their gradient slice by slice
-  (:func:`segkit.losses.combined_loss`): one full-size tensor instead of
-  about ten, and no channels-last copy of the response;
-* counts labels and refines the 2018 target with ``bincount`` on torch
-  tensors (no numpy round trip, no Python loop over superpixels);
-* applies ReLU in place, drops each iteration's tensors before the next
-  forward pass, and frees gradients with ``zero_grad(set_to_none=True)``;
-* writes the BatchNorm outputs and their gradients into buffers reused from
-  one iteration to the next (:func:`segkit.model.buffered_forward`), and
-  computes the BatchNorm statistics with two plain reductions;
-* tells glibc to keep freed memory for reuse while training runs
-  (``keep_memory=True``, the default; :func:`keep_freed_memory`, scoped and
-  undone afterwards). With the buffers above, the peak memory stays below the
-  authors' 2020 loop (1.13 to 1.19 GB against 1.27 GB at 321x481); pass
-  ``keep_memory=False`` to trade speed for about 150 MB less.
-  See benchmarks/RESULTS.md (section 3).
+The loop and its engines
+------------------------
+:func:`segment` validates its arguments, seeds and builds the network, the
+optimiser and (2018) the SLIC superpixels, then runs the papers' loop,
+:func:`segkit.cnn.train.train_loop`. ``engine="readable"`` runs it with
+``SegNet.forward`` and the plain losses of :mod:`segkit.losses`;
+``engine="fast"`` with the private engine of ``segkit.cnn._fast`` (reused
+buffers, a sliced loss with a hand-written gradient, glibc told to keep freed
+memory: 3.1 times the authors' speed at 321x481, benchmarks/RESULTS.md section
+3). ``engine="auto"`` (default) picks the fast one only where it was measured
+to be faster, above :data:`segkit.cnn.FAST_ABOVE_PIXELS` pixels at q = 100,
+so lesson-size images run the readable loop. Both give the same labels and history
+(tests/test_cnn_engines.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -58,8 +43,10 @@ import torch
 from ._threads import with_fitted_threads
 from ._validate import check_choice, check_float, check_int, describe
 from .io import as_rgb
-from .losses import SCRIBBLE_UNLABELLED, channel_argmax, combined_loss
-from .model import SegNet, Workspace, buffered_forward
+from .cnn import ENGINES, HISTORY_KEYS, Objective, get_engine, superpixel_target, train_loop
+from .cnn._fast import keep_freed_memory
+from .losses import SCRIBBLE_UNLABELLED
+from .model import SegNet
 
 __all__ = [
     "segment",
@@ -77,8 +64,8 @@ __all__ = [
 #: Methods accepted by :func:`segment`.
 METHODS = ("kim2020", "kanezaki2018")
 
-#: Keys of the per-iteration history.
-HISTORY_KEYS = ("loss", "sim_loss", "con_loss", "scr_loss", "n_labels")
+#: Values of ``dtype`` accepted by :func:`segment`.
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 @dataclass
@@ -272,86 +259,7 @@ def infer_min_labels(image) -> int:
 
 
 # --------------------------------------------------------------------------- #
-# glibc tuning (optional)
-# --------------------------------------------------------------------------- #
-
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-#: What the thresholds are set back to: the values glibc's adaptive rule itself
-#: reaches in a session that handles arrays of 32 MiB or more (its maximum
-#: mmap threshold, and twice that for trimming). glibc has no call that
-#: restores the adaptive mode once ``mallopt`` has been used.
-_RESTORE_MMAP = 32 * 2**20
-_RESTORE_TRIM = 64 * 2**20
-_keep_depth = 0
-
-
-def _libc():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-        libc.mallopt.restype = ctypes.c_int
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        return libc
-    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
-        return None
-
-
-@contextlib.contextmanager
-def keep_freed_memory(enabled: bool = True, *, threshold_mib: int = 512):
-    """Context manager: let glibc reuse freed memory instead of returning it to the system.
-
-    By default glibc serves every allocation above 32 MiB with a fresh
-    ``mmap`` and unmaps it when freed, so a training loop that allocates and
-    frees the same 59 MiB activations every iteration makes the kernel map,
-    fault in and zero them again and again (about half of the authors' loop's
-    time). Inside the block, allocations up to ``threshold_mib`` come from the
-    heap and freed memory is kept for reuse. On leaving the outermost block
-    the kept memory is released (``malloc_trim``) and the thresholds are set
-    to 32 MiB (mmap) and 64 MiB (trim), the values glibc's own adaptive rule
-    reaches once large arrays have been used (glibc cannot be put back into
-    its adaptive mode).
-
-    Does nothing (and yields False) when ``enabled`` is False or the C library
-    is not glibc (macOS, Windows, musl), or when glibc refuses the setting.
-
-    The price: while the block runs the setting is process-wide, and peak
-    memory can rise because freed blocks are not returned (about +15% for
-    :func:`segment` at 321x481, see benchmarks/RESULTS.md (section 3)).
-
-    Yields
-    ------
-    applied : bool
-
-    Examples
-    --------
-    >>> with keep_freed_memory() as applied:
-    ...     x = np.ones(10)
-    """
-    global _keep_depth
-    threshold_mib = check_int(threshold_mib, "threshold_mib", min_value=1, max_value=2047)
-    libc = _libc() if enabled else None
-    if libc is None:
-        yield False
-        return
-    nbytes = threshold_mib * 2**20
-    applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, nbytes)) and bool(
-        libc.mallopt(_M_TRIM_THRESHOLD, min(2 * nbytes, 2**31 - 1)))
-    _keep_depth += 1
-    try:
-        yield applied
-    finally:
-        _keep_depth -= 1
-        if _keep_depth == 0:
-            libc.mallopt(_M_MMAP_THRESHOLD, _RESTORE_MMAP)
-            libc.mallopt(_M_TRIM_THRESHOLD, _RESTORE_TRIM)
-            libc.malloc_trim(0)
-
-
-# --------------------------------------------------------------------------- #
-# Kanezaki 2018: superpixel-refined target
+# Building what the loop needs
 # --------------------------------------------------------------------------- #
 
 def _slic(rgb, n_segments, compactness):
@@ -359,42 +267,6 @@ def _slic(rgb, n_segments, compactness):
 
     return slic(rgb, n_segments=n_segments, compactness=compactness, start_label=0)
 
-
-def superpixel_target(labels: torch.Tensor, segments: torch.Tensor, n_segments: int,
-                      n_channels: int) -> torch.Tensor:
-    """Every superpixel takes the label most of its pixels carry (torch version).
-
-    The same result as :func:`segkit.superpixels.majority_vote` (ties go to the
-    smallest label), on torch tensors so that the 2018 loop never leaves the
-    device: one ``bincount`` over (superpixel, label) pairs.
-
-    Parameters
-    ----------
-    labels : (N,) int64 tensor
-        Argmax labels in [0, n_channels), flattened.
-    segments : (N,) int64 tensor
-        Superpixel ids in [0, n_segments), flattened.
-    n_segments, n_channels : int
-
-    Returns
-    -------
-    refined : (N,) int64 tensor
-
-    Examples
-    --------
-    >>> lab = torch.tensor([0, 0, 1, 2, 1, 1])
-    >>> seg = torch.tensor([0, 0, 0, 0, 1, 1])
-    >>> superpixel_target(lab, seg, 2, 3)
-    tensor([0, 0, 0, 0, 1, 1])
-    """
-    counts = torch.bincount(segments * n_channels + labels, minlength=n_segments * n_channels)
-    winners = counts.view(n_segments, n_channels).argmax(dim=1)
-    return winners[segments]
-
-
-# --------------------------------------------------------------------------- #
-# The training loop
-# --------------------------------------------------------------------------- #
 
 def _to_tensor(rgb, device):
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].to(device)
@@ -407,50 +279,17 @@ def _new_model(n_channels, n_conv, seed, device):
     return model.to(device).train()
 
 
-def _count_labels(argmax: torch.Tensor, n_channels: int) -> int:
-    return int(torch.count_nonzero(torch.bincount(argmax.reshape(-1), minlength=n_channels)))
-
-
 def _renumber(labels: np.ndarray) -> np.ndarray:
     _, inv = np.unique(labels, return_inverse=True)
     return inv.reshape(labels.shape).astype(np.int64)
-
-
-def _empty_history(extra=()):
-    return {k: [] for k in HISTORY_KEYS + tuple(extra)}
-
-
-def _train_step(model, optimizer, x, *, method, mu, nu, sim_mask, scribble_t, segments_t, n_segments,
-                sim_weight=1.0, workspace=None):
-    """One update; returns (total, terms, argmax) with everything detached."""
-    optimizer.zero_grad(set_to_none=True)
-    if workspace is not None:
-        response = buffered_forward(model, x, workspace)
-    else:
-        response = model(x)
-    if method == "kanezaki2018":
-        with torch.no_grad():
-            am = channel_argmax(response)
-            q = response.shape[1]
-            target = superpixel_target(am.reshape(-1), segments_t, n_segments, q).view_as(am)
-        total, terms, argmax = combined_loss(response, target=target, w_sim=sim_weight, w_con=0.0,
-                                             workspace=workspace)
-    else:
-        total, terms, argmax = combined_loss(response, mask=sim_mask, scribble=scribble_t,
-                                             w_sim=sim_weight, w_con=mu, w_scr=nu, workspace=workspace)
-    total.backward()
-    optimizer.step()
-    total = total.detach()
-    del response
-    return total, terms, argmax
 
 
 @with_fitted_threads
 def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None, lr: float = 0.1,
             momentum: float = 0.9, max_iter: int = 1000, n_channels: int = 100, n_conv: int = 2,
             n_segments: int = 10000, compactness: float = 100.0, scribble=None, nu: float = 0.5,
-            sim_weight: float = 1.0, seed: int = 0, device="auto", callback=None, keep_memory: bool = True
-            ) -> SegmentationResult:
+            sim_weight: float = 1.0, seed: int = 0, device="auto", callback=None, keep_memory: bool = True,
+            engine: str = "auto", dtype: str = "float32") -> SegmentationResult:
     """Segment one image by training the unsupervised CNN on it.
 
     Kim, Kanezaki and Tanaka (2020), ``method="kim2020"``, minimise
@@ -513,11 +352,29 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
         (the (H, W) argmax labels, channel ids). Returning True stops training
         (``stop_reason="callback"``). The library never prints or draws.
     keep_memory : bool
-        Let glibc keep freed memory while training runs
+        Fast engine only: let glibc keep freed memory while training runs
         (:func:`keep_freed_memory`; Linux only, undone afterwards): 1.2 to 3.4
         times faster on CPU at BSDS size in benchmarks/RESULTS.md (section 3), for
         about +15% peak memory (still below the authors' 2020 loop). False
         gives the lowest peak memory.
+    engine : {"auto", "readable", "fast"}
+        Who computes the loop's forward pass, argmax and loss
+        (:func:`segkit.cnn.get_engine`). ``"readable"``: ``SegNet.forward``
+        and the plain losses, the code of :mod:`segkit.cnn.train`.
+        ``"fast"``: reused buffers and a sliced loss, faster on large images.
+        ``"auto"``: fast when one activation (q x H x W values) passes
+        glibc's 32 MiB mmap threshold, above 83,886 pixels at q = 100 in
+        float32 (:data:`segkit.cnn.FAST_ABOVE_PIXELS`), where it was measured
+        to become faster: BSDS images at full size run fast, lesson images
+        (320 px) readable.
+        The same labels and history either way, up to rounding (see ``dtype``).
+    dtype : {"float32", "float64"}
+        Precision of the network and the image. float32, as the authors. The
+        training map amplifies rounding differences (about 1e-7 per step in
+        float32) by orders of magnitude in 20 iterations, so the two engines'
+        losses drift apart by up to about 1e-4 relative in float32 and stay
+        within 1e-12 in float64: use float64 to compare engines or
+        implementations (about twice as slow).
 
     Returns
     -------
@@ -534,8 +391,9 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
 
     Notes
     -----
-    The number of labels is counted on the argmax of each forward pass, before
-    that iteration's update, and training stops after the update, as in the
+    The loop itself is :func:`segkit.cnn.train.train_loop`. The number of
+    labels is counted on the argmax of each forward pass, before that
+    iteration's update, and training stops after the update, as in the
     authors' loop. ``result.labels`` are those counted labels.
 
     References
@@ -570,6 +428,8 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     _check_callback(callback)
     if not isinstance(keep_memory, (bool, np.bool_)):
         raise TypeError(f"`keep_memory` must be True or False; got {describe(keep_memory)}")
+    engine = check_choice(engine, "engine", ENGINES)
+    dtype = check_choice(dtype, "dtype", _DTYPES)
     dev = _resolve_device(device)
 
     scr = None
@@ -585,60 +445,33 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
             min_labels = 3
     min_labels = check_int(min_labels, "min_labels", min_value=1)
 
-    x = _to_tensor(rgb, dev)
-    sim_mask = scribble_t = segments_t = None
-    n_sp = 0
+    engine = get_engine(engine, h * w, n_channels=n_channels, dtype=_DTYPES[dtype],
+                        keep_memory=bool(keep_memory))
+
+    x = _to_tensor(rgb, dev).to(_DTYPES[dtype])
+    scribble_t = segments_t = None
     if scr is not None:
         scribble_t = torch.from_numpy(scr)[None].to(dev)
-        sim_mask = scribble_t == SCRIBBLE_UNLABELLED
-        if not bool(sim_mask.any()):
-            sim_mask = None  # every pixel scribbled: no similarity term (see combined_loss)
     if method == "kanezaki2018":
         seg = _slic(rgb, n_segments, compactness)
         _, seg = np.unique(seg.ravel(), return_inverse=True)
-        n_sp = int(seg.max()) + 1
-        segments_t = torch.from_numpy(seg.astype(np.int64)).to(dev)
+        segments_t = torch.from_numpy(seg.reshape(1, h, w).astype(np.int64)).to(dev)
         del seg
-
-    model = _new_model(n_channels, n_conv, seed, dev)
+    objective = Objective(mu=mu if method == "kim2020" else 0.0, nu=nu, sim_weight=sim_weight,
+                          scribble=scribble_t)
+    model = _new_model(n_channels, n_conv, seed, dev).to(_DTYPES[dtype])
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    history = _empty_history()
-    workspace = Workspace()
-    stop_reason = "max_iter"
-    t0 = time.perf_counter()
-    argmax = None
-    it = 0
-    with keep_freed_memory(bool(keep_memory)):
-        for it in range(max_iter):
-            total, terms, argmax = _train_step(
-                model, optimizer, x, method=method, mu=mu, nu=nu, sim_mask=sim_mask,
-                scribble_t=scribble_t, segments_t=segments_t, n_segments=n_sp, sim_weight=sim_weight,
-                workspace=workspace)
-            n_labels = _count_labels(argmax, n_channels)
-            row = {"loss": float(total), "sim_loss": float(terms["sim"]),
-                   "con_loss": float(terms["con"]), "scr_loss": float(terms["scr"]),
-                   "n_labels": n_labels}
-            for k, v in row.items():
-                history[k].append(v)
-            if callback is not None:
-                info = dict(row, seconds=time.perf_counter() - t0,
-                            labels=argmax[0].cpu().numpy())
-                if callback(it, info) is True:
-                    stop_reason = "callback"
-                    break
-            if n_labels <= min_labels:
-                stop_reason = "min_labels"
-                break
-    seconds = time.perf_counter() - t0
-    workspace.clear()
+    run = train_loop(model, optimizer, x, objective, segments=segments_t, min_labels=min_labels,
+                     max_iter=max_iter, callback=callback, engine=engine)
     del optimizer
-    labels = _renumber(argmax[0].cpu().numpy())
     params = dict(method=method, mu=mu, min_labels=min_labels, lr=lr, momentum=momentum,
                   max_iter=max_iter, n_channels=n_channels, n_conv=n_conv, n_segments=n_segments,
                   compactness=compactness, nu=nu, sim_weight=sim_weight, seed=seed, device=str(dev),
-                  scribble=scr is not None, keep_memory=bool(keep_memory), shape=(h, w))
-    return SegmentationResult(labels=labels, history=history, model=model, stop_reason=stop_reason,
-                              n_iter=it + 1, seconds=seconds, method=method, params=params)
+                  scribble=scr is not None, keep_memory=bool(keep_memory), engine=engine.name,
+                  dtype=dtype, shape=(h, w))
+    return SegmentationResult(labels=_renumber(run.labels[0].cpu().numpy()), history=run.history,
+                              model=model, stop_reason=run.stop_reason, n_iter=run.n_iter,
+                              seconds=run.seconds, method=method, params=params)
 
 
 # --------------------------------------------------------------------------- #
@@ -655,12 +488,14 @@ def _resize_square(rgb, size):
 @with_fitted_threads
 def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1000, lr: float = 0.1,
                   momentum: float = 0.9, n_channels: int = 100, n_conv: int = 2, seed: int = 0,
-                  device="auto", callback=None, keep_memory: bool = True) -> ReferenceFit:
+                  device="auto", callback=None, keep_memory: bool = True, engine: str = "auto"
+                  ) -> ReferenceFit:
     """Train one network on several images (the 2020 paper's reference-image mode).
 
     The images are visited in order; each gets ``iters_per_image`` updates of
     ``L_sim + mu * L_con`` (kim2020's loss, no ``min_labels`` stop), as in the
-    authors' ``demo_ref.py``. Then :func:`predict` segments unseen images with
+    authors' ``demo_ref.py``: :func:`segkit.cnn.train.train_loop` once per
+    image, with one network and one optimiser throughout. Then :func:`predict` segments unseen images with
     the trained network, with no further training: one forward pass each.
 
     Parameters
@@ -675,12 +510,14 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
         Continuity weight (5 in the reference-image script).
     iters_per_image : int
         Updates per image (``maxUpdate``, 1000).
-    lr, momentum, n_channels, n_conv, seed, device, keep_memory
-        As in :func:`segment`.
+    lr, momentum, n_channels, n_conv, seed, device, keep_memory, engine
+        As in :func:`segment` (``"auto"`` chooses by the size of each
+        training image).
     callback : callable, optional
-        ``callback(update, info)`` after every update, ``info`` holding the
-        history's keys plus ``"image"`` and ``"seconds"``; returning True
-        stops training.
+        ``callback(update, info)`` after every update (counted over all
+        images), ``info`` holding the history's keys plus ``"image"``,
+        ``"seconds"`` since the start and ``"labels"``; returning True stops
+        training.
 
     Returns
     -------
@@ -719,6 +556,9 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
     n_conv = check_int(n_conv, "n_conv", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
     _check_callback(callback)
+    if not isinstance(keep_memory, (bool, np.bool_)):
+        raise TypeError(f"`keep_memory` must be True or False; got {describe(keep_memory)}")
+    engine = check_choice(engine, "engine", ENGINES)
     dev = _resolve_device(device)
     rgbs = []
     for i, img in enumerate(images):
@@ -727,34 +567,30 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
 
     model = _new_model(n_channels, n_conv, seed, dev)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    history = _empty_history(("image",))
-    workspace = Workspace()
+    objective = Objective(mu=mu, nu=0.0)
+    history = {k: [] for k in HISTORY_KEYS + ("image",)}
     t0 = time.perf_counter()
-    n = 0
-    stopped = False
-    with keep_freed_memory(bool(keep_memory)):
-        for i, rgb in enumerate(rgbs):
-            x = _to_tensor(rgb, dev)
-            for _ in range(iters_per_image):
-                total, terms, argmax = _train_step(
-                    model, optimizer, x, method="kim2020", mu=mu, nu=0.0, sim_mask=None,
-                    scribble_t=None, segments_t=None, n_segments=0, workspace=workspace)
-                row = {"loss": float(total), "sim_loss": float(terms["sim"]),
-                       "con_loss": float(terms["con"]), "scr_loss": 0.0,
-                       "n_labels": _count_labels(argmax, n_channels), "image": i}
-                for k, v in row.items():
-                    history[k].append(v)
-                n += 1
-                if callback is not None and callback(n - 1, dict(row, seconds=time.perf_counter() - t0)) is True:
-                    stopped = True
-                    break
-            del x
-            if stopped:
-                break
-    workspace.clear()
+    for i, rgb in enumerate(rgbs):
+        done = len(history["image"])
+
+        def on_update(it, info, i=i, done=done):
+            info = dict(info, image=i, seconds=time.perf_counter() - t0)
+            return callback is not None and callback(done + it, info) is True
+
+        chosen = get_engine(engine, rgb.shape[0] * rgb.shape[1], n_channels=n_channels,
+                            keep_memory=bool(keep_memory))
+        run = train_loop(model, optimizer, _to_tensor(rgb, dev), objective, min_labels=0,
+                         max_iter=iters_per_image, callback=on_update, engine=chosen)
+        for k in HISTORY_KEYS:
+            history[k] += run.history[k]
+        history["image"] += [i] * run.n_iter
+        if run.stop_reason == "callback":
+            break
     del optimizer
+    n = len(history["image"])
     params = dict(size=size, mu=mu, iters_per_image=iters_per_image, lr=lr, momentum=momentum,
-                  n_channels=n_channels, n_conv=n_conv, seed=seed, device=str(dev), n_images=len(rgbs))
+                  n_channels=n_channels, n_conv=n_conv, seed=seed, device=str(dev), n_images=len(rgbs),
+                  engine=engine)
     return ReferenceFit(model=model, history=history, n_updates=n,
                         seconds=time.perf_counter() - t0, params=params)
 
@@ -797,12 +633,14 @@ def predict(model, image, *, device=None) -> np.ndarray:
         raise TypeError(f"`model` must be a torch.nn.Module (e.g. fit_reference(...).model); got "
                         f"{describe(model)}")
     rgb = as_rgb(image)
+    p = next(model.parameters(), None)
     if device is None:
-        p = next(model.parameters(), None)
         dev = p.device if p is not None else torch.device("cpu")
     else:
         dev = _resolve_device(device)
     x = _to_tensor(rgb, dev)
+    if p is not None and p.is_floating_point():
+        x = x.to(p.dtype)  # a float64 model from segment(..., dtype="float64")
     with torch.no_grad():
         was_training = model.training
         try:

@@ -1,11 +1,10 @@
-"""Tests for segkit.losses: values by hand, gradcheck, the fused loss against the plain ones, errors."""
+"""Tests for segkit.losses: values by hand, gradcheck, errors (the fast engine's sliced loss: test_cnn_fast.py)."""
 
 import pytest
 import torch
 from torch.nn import functional as F
 
-import segkit.losses as L
-from segkit.losses import combined_loss, continuity_loss, feature_similarity_loss, scribble_loss
+from segkit.losses import continuity_loss, feature_similarity_loss, scribble_loss
 
 
 def _r(shape=(1, 4, 5, 6), seed=0, dtype=torch.float64):
@@ -109,80 +108,3 @@ class TestScribble:
             scribble_loss(r, torch.full((1, 3, 2), 1))
         with pytest.raises(TypeError, match="integer"):
             scribble_loss(r, torch.zeros(1, 2, 2))
-
-
-class TestCombined:
-    @pytest.fixture(params=[4 * 2**20, 64], ids=["one-slice", "many-slices"])
-    def chunk(self, request, monkeypatch):
-        monkeypatch.setattr(L, "_CHUNK_BYTES", request.param)
-        return request.param
-
-    @pytest.mark.parametrize("case", ["plain", "target", "scribble", "mask-only"])
-    def test_value_and_gradient_match_the_plain_functions(self, chunk, case):
-        r = _r((2, 5, 7, 6), seed=1)
-        kw, plain = {}, None
-        t = torch.randint(0, 5, (2, 7, 6), generator=torch.Generator().manual_seed(2))
-        s = torch.full((2, 7, 6), 255)
-        s[:, 1:3, 2:4] = 1
-        s[0, 6, 5] = 4
-        if case == "plain":
-            plain = feature_similarity_loss(r) + 1.5 * continuity_loss(r)
-        elif case == "target":
-            kw = {"target": t}
-            plain = feature_similarity_loss(r, t) + 1.5 * continuity_loss(r)
-        elif case == "scribble":
-            kw = {"scribble": s, "mask": s == 255}
-            plain = (feature_similarity_loss(r, mask=s == 255) + 1.5 * continuity_loss(r)
-                     + 0.3 * scribble_loss(r, s))
-        else:
-            kw = {"mask": s == 255}
-            plain = feature_similarity_loss(r, mask=s == 255) + 1.5 * continuity_loss(r)
-        total, terms, argmax = combined_loss(r, w_con=1.5, w_scr=0.3, **kw)
-        assert torch.allclose(total, plain, rtol=1e-10, atol=1e-12)
-        g1, = torch.autograd.grad(total, r)
-        g2, = torch.autograd.grad(plain, r)
-        assert torch.allclose(g1, g2, rtol=1e-9, atol=1e-12)
-        assert torch.equal(argmax, r.detach().argmax(1))
-        assert torch.isclose(terms["con"], continuity_loss(r).detach())
-
-    def test_gradcheck(self, chunk):
-        s = torch.full((1, 4, 5), 255)
-        s[0, 0, 0], s[0, 3, 4] = 0, 2
-        f = lambda r: combined_loss(r, mask=s == 255, scribble=s, w_con=2.0, w_scr=0.5)[0]  # noqa: E731
-        assert torch.autograd.gradcheck(f, (_r((1, 3, 4, 5), seed=3),))
-
-    def test_zero_continuity_weight_still_reports_the_term(self):
-        r = _r()
-        total, terms, _ = combined_loss(r, w_con=0.0)
-        assert torch.isclose(total, feature_similarity_loss(r))
-        assert float(terms["con"]) > 0
-
-    def test_float32(self):
-        r = _r(dtype=torch.float32)
-        total, _, _ = combined_loss(r)
-        assert total.dtype == torch.float32
-        total.backward()
-        assert r.grad.shape == r.shape
-
-    def test_errors(self):
-        r = _r((1, 3, 2, 2))
-        with pytest.raises(ValueError, match="w_con"):
-            combined_loss(r, w_con=-1.0)
-        with pytest.raises(ValueError, match="no labelled pixel"):
-            combined_loss(r, scribble=torch.full((1, 2, 2), 255))
-        with pytest.raises(ValueError, match="2x2"):
-            combined_loss(torch.zeros(1, 3, 1, 4))
-        with pytest.raises(ValueError, match=r"\[0, 3\)"):
-            combined_loss(r, target=torch.full((1, 2, 2), 5))
-
-
-@pytest.mark.parametrize("chunk", [4 * 2**20, 64])
-def test_channel_argmax_matches_torch(monkeypatch, chunk):
-    monkeypatch.setattr(L, "_CHUNK_BYTES", chunk)
-    r = torch.randn(2, 7, 9, 5, generator=torch.Generator().manual_seed(0))
-    r[0, 3, 0, 0] = r[0, 5, 0, 0] = 100.0  # a tie: the first channel wins, as in torch
-    got = L.channel_argmax(r)
-    assert torch.equal(got, r.argmax(dim=1))
-    assert got[0, 0, 0] == 3
-    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
-        L.channel_argmax(r[0])
