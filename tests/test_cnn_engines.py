@@ -123,3 +123,14 @@ def test_float64_model_predicts(regions):
     res = segment(regions, n_channels=8, max_iter=2, device="cpu", dtype="float64")
     assert next(res.model.parameters()).dtype == torch.float64
     assert predict(res.model, regions).shape == (24, 32)
+
+
+def test_train_loop_checks_its_counts():
+    from segkit.model import SegNet
+
+    net = SegNet(3, n_channels=4)
+    sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="max_iter"):
+        train_loop(net, sgd, torch.rand(1, 3, 6, 6), Objective(), max_iter=0)
+    with pytest.raises(ValueError, match="min_labels"):
+        train_loop(net, sgd, torch.rand(1, 3, 6, 6), Objective(), min_labels=-1)

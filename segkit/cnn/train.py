@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .._validate import check_int
 from ..losses import SCRIBBLE_UNLABELLED, continuity_loss, feature_similarity_loss, scribble_loss
 
 __all__ = ["train_loop", "Objective", "PaperEngine", "PAPER", "LoopResult", "superpixel_target",
@@ -216,7 +217,7 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
         (:func:`superpixel_vote`).
     min_labels : int
         Stop once the argmax has this many distinct labels or fewer (counted
-        before the update; the update is still made).
+        before the update; the update is still made). 0 never stops.
     max_iter : int
         Most updates.
     callback : callable, optional
@@ -229,6 +230,11 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
     Returns
     -------
     result : LoopResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        ``max_iter`` below 1 or ``min_labels`` below 0.
 
     Notes
     -----
@@ -260,6 +266,8 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
     >>> out.n_iter <= 4, len(out.history["loss"]) == out.n_iter, out.labels.shape
     (True, True, torch.Size([1, 10, 12]))
     """
+    max_iter = check_int(max_iter, "max_iter", min_value=1)
+    min_labels = check_int(min_labels, "min_labels", min_value=0)
     history = {key: [] for key in HISTORY_KEYS}
     stop_reason, t0 = "max_iter", time.perf_counter()
     with engine.running():
