@@ -196,6 +196,12 @@ def scribble_loss(response: torch.Tensor, scribble: torch.Tensor, *,
     0.1269
     """
     _check_response(response)
+    scribble, ignore_index, _ = _check_scribble(scribble, response, ignore_index)
+    return F.cross_entropy(response, scribble, ignore_index=ignore_index)
+
+
+def _check_scribble(scribble, response, ignore_index):
+    """(scribble as int64, ignore_index, labelled mask), or a clear error; shared with the fast engine."""
     _check_target(scribble, response, "scribble")
     ignore_index = check_int(ignore_index, "ignore_index")
     scribble = scribble.long()
@@ -207,4 +213,4 @@ def scribble_loss(response: torch.Tensor, scribble: torch.Tensor, *,
         raise ValueError(
             f"`scribble` labels must lie in [0, {response.shape[1]}) or equal {ignore_index}; got "
             f"values in [{int(vals.min())}, {int(vals.max())}]")
-    return F.cross_entropy(response, scribble, ignore_index=ignore_index)
+    return scribble, ignore_index, labelled

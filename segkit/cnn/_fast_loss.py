@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ..losses import SCRIBBLE_UNLABELLED, _check_mask, _check_response, _check_target
+from ..losses import SCRIBBLE_UNLABELLED, _check_mask, _check_response, _check_scribble, _check_target
 from ..losses import continuity_loss, feature_similarity_loss  # noqa: F401  (used in the examples)
 from .._validate import check_float, check_int
 
@@ -247,17 +247,7 @@ def combined_loss(response: torch.Tensor, *, target: torch.Tensor | None = None,
         tgt = tgt.masked_fill(~mask, -1)
     scr = None
     if scribble is not None:
-        _check_target(scribble, response, "scribble")
-        ignore_index = check_int(ignore_index, "ignore_index")
-        scr = scribble.long()
-        labelled = scr != ignore_index
-        if not bool(labelled.any()):
-            raise ValueError("`scribble` has no labelled pixel (every value equals ignore_index)")
-        vals = scr[labelled]
-        if int(vals.min()) < 0 or int(vals.max()) >= c:
-            raise ValueError(
-                f"`scribble` labels must lie in [0, {c}) or equal {ignore_index}; got values in "
-                f"[{int(vals.min())}, {int(vals.max())}]")
+        scr, ignore_index, labelled = _check_scribble(scribble, response, ignore_index)
         scr = scr.masked_fill(~labelled, -1)
     total, sim, con, scr_term, argmax = _CombinedLoss.apply(response, tgt, scr, w_sim, w_con, w_scr,
                                                             workspace, grad_key)
