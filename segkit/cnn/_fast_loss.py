@@ -21,7 +21,7 @@ import torch
 
 from ..losses import SCRIBBLE_UNLABELLED, _check_mask, _check_response, _check_scribble, _check_target
 from ..losses import continuity_loss, feature_similarity_loss  # noqa: F401  (used in the examples)
-from .._validate import check_float, check_int
+from .._validate import check_float
 
 __all__ = ["combined_loss", "channel_argmax"]
 
