@@ -86,6 +86,24 @@ def check_float(value, name: str, *, min_value=None, max_value=None,
     return value
 
 
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool if it is True or False, else raise ``TypeError``.
+
+    Strings are refused: ``"no"`` and ``"False"`` are truthy, so taking them
+    would silently do the opposite of what was meant.
+
+    >>> check_bool(False, "jitter")
+    False
+    >>> check_bool("no", "jitter")
+    Traceback (most recent call last):
+    ...
+    TypeError: `jitter` must be True or False; got 'no' (str)
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False; got {describe(value)}")
+    return bool(value)
+
+
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError``.
 
