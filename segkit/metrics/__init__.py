@@ -23,6 +23,9 @@ Which measure answers which question
   threshold (Kanezaki 2018).
 * :func:`over_annotators` -- BSDS500 has several annotators per image; score
   against all of them (the mean), the finest and the coarsest.
+* :func:`pooled_best_overlap` -- the BSDS500 protocol of Kim et al. (2020):
+  best overlap after connected components, pooled over every annotated
+  segment of a whole data set (all, finest or coarsest annotations).
 
 One concept per file:
 
@@ -47,6 +50,7 @@ One concept per file:
   paper's protocol at several thresholds in one call).
 - ``annotators.py``: :func:`over_annotators`, the named :data:`PROTOCOLS` and
   :func:`score`.
+- ``pooled.py``: :func:`pooled_best_overlap`, the authors' pooled protocol.
 
 >>> import numpy as np
 >>> from segkit import metrics
@@ -77,6 +81,7 @@ from .matching import (
     segmentation_covering,
 )
 from .partition import adapted_rand_error, variation_of_information
+from .pooled import POOLED_MODES, pooled_best_overlap
 from .superpixel_scores import boundary_recall, undersegmentation_error
 
 __all__ = [
@@ -103,4 +108,6 @@ __all__ = [
     "kanezaki_scores",
     "KANEZAKI_THRESHOLDS",
     "RANKINGS",
+    "pooled_best_overlap",
+    "POOLED_MODES",
 ]
