@@ -19,6 +19,7 @@ __all__ = [
     "check_choice",
     "check_label_map",
     "check_same_shape",
+    "as_array",
     "describe",
 ]
 
@@ -136,7 +137,7 @@ def check_label_map(labels, name: str = "labels", *, allow_negative: bool = Fals
     """
     if not isinstance(labels, np.ndarray):
         if isinstance(labels, (list, tuple)):
-            labels = np.asarray(labels)
+            labels = as_array(labels, name)
         else:
             raise TypeError(f"`{name}` must be a numpy array of integer labels; got {describe(labels)}")
     if labels.ndim != 2:
@@ -163,3 +164,33 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
             f"`{name_a}` and `{name_b}` must have the same height and width; "
             f"got {a.shape[:2]} and {b.shape[:2]}"
         )
+
+
+def as_array(value, name: str) -> np.ndarray:
+    """``np.asarray(value)``, with a clear error for a ragged list (rows of different lengths).
+
+    numpy's own message ("setting an array element with a sequence") names
+    neither the argument nor the row at fault.
+
+    >>> as_array([[0, 1], [1, 0]], "labels").shape
+    (2, 2)
+    >>> as_array([[0, 1], [1]], "labels")
+    Traceback (most recent call last):
+    ...
+    ValueError: `labels` is a ragged list: its rows have lengths 2, 1; every row must have the same length (or pass a numpy array)
+    """
+    try:
+        return np.asarray(value)
+    except ValueError:
+        if not isinstance(value, (list, tuple)):
+            raise
+        lengths = [str(len(row)) if hasattr(row, "__len__") else "a number" for row in value]
+        if len(set(lengths)) > 1:
+            shown = ", ".join(lengths[:6]) + (", ..." if len(lengths) > 6 else "")
+            where = f"its rows have lengths {shown}"
+        else:
+            where = "its rows hold lists of different lengths"
+        raise ValueError(
+            f"`{name}` is a ragged list: {where}; every row must have the same length (or pass "
+            f"a numpy array)"
+        ) from None

@@ -144,10 +144,14 @@ def test_slic_deterministic_and_input_untouched():
     np.testing.assert_array_equal(img, before)
 
 
-def test_slic_more_segments_than_pixels_still_works():
+def test_slic_as_many_segments_as_pixels_works_more_is_refused():
     img = np.random.default_rng(0).random((8, 8, 3))
-    seg = slic(img, 1000)
+    seg = slic(img, 64)
     assert seg.shape == (8, 8)
+    with pytest.raises(ValueError, match=r"`n_segments` must not exceed the number of pixels \(8 x 8 = 64\); got 65"):
+        slic(img, 65)
+    with pytest.raises(ValueError, match="`n_segments` must not exceed"):
+        slic_steps(img, 1000)
 
 
 def test_slic_without_connectivity_may_keep_fragments():
@@ -226,10 +230,26 @@ def test_seeds_move_off_an_edge():
 
 def test_slic_steps_errors():
     img, _ = four_quadrants()
-    with pytest.raises(ValueError, match="max_iter"):
+    with pytest.raises(ValueError, match="`n_iter` must be at least 1"):  # the name the caller typed
         slic_steps(img, 12, n_iter=0)
     with pytest.raises(ValueError, match="n_segments"):
         slic_steps(img, 0)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(enforce_connectivity="no"), "enforce_connectivity"),
+    (dict(enforce_connectivity=0), "enforce_connectivity"),
+    (dict(move_seeds="False"), "move_seeds"),
+    (dict(move_seeds=None), "move_seeds"),
+])
+def test_slic_refuses_non_booleans_for_flags(kwargs, name):
+    img, _ = four_quadrants()
+    with pytest.raises(TypeError, match=f"`{name}` must be True or False"):
+        slic(img, 12, **kwargs)
+    if "move_seeds" in kwargs:
+        with pytest.raises(TypeError, match="`move_seeds` must be True or False"):
+            slic_steps(img, 12, **kwargs)
+    np.testing.assert_array_equal(slic(img, 12, enforce_connectivity=np.bool_(True)), slic(img, 12))
 
 
 # --- connectivity --------------------------------------------------------------

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_choice, check_float, check_int
+from .._validate import check_bool, check_choice, check_float, check_int
 from ..io import as_rgb
 from .connectivity import _enforce_connectivity
 from .seeds import SeedGrid, move_seeds_off_edges
@@ -220,12 +220,20 @@ class SlicSteps:
     centers: list
 
 
-def _check_slic_args(image, n_segments, compactness, max_iter):
+def _check_slic_args(image, n_segments, compactness, n_iter, n_iter_name, move_seeds):
+    """The checks :func:`slic` and :func:`slic_steps` share; ``n_iter_name`` is what the caller calls it."""
     rgb = as_rgb(image, "image")
     n_segments = check_int(n_segments, "n_segments", min_value=1)
+    n_pixels = rgb.shape[0] * rgb.shape[1]
+    if n_segments > n_pixels:
+        raise ValueError(
+            f"`n_segments` must not exceed the number of pixels ({rgb.shape[0]} x {rgb.shape[1]} = "
+            f"{n_pixels}); got {n_segments}"
+        )
     compactness = check_float(compactness, "compactness", min_value=0, min_inclusive=False)
-    max_iter = check_int(max_iter, "max_iter", min_value=1)
-    return rgb, n_segments, compactness, max_iter
+    n_iter = check_int(n_iter, n_iter_name, min_value=1)
+    move_seeds = check_bool(move_seeds, "move_seeds")
+    return rgb, n_segments, compactness, n_iter, move_seeds
 
 
 def _run_slic(rgb, n_segments, compactness, n_iter, move_seeds, engine, record=False):
@@ -278,8 +286,9 @@ def slic(image, n_segments=100, compactness=10.0, *, max_iter=10, enforce_connec
         Any image :func:`segkit.io.as_rgb` accepts (RGB or grayscale, uint8
         or [0, 1] floats). It is used as given: no rescaling, no smoothing.
     n_segments : int
-        The requested number K of superpixels; the grid has about K cells
-        (the result can have somewhat more or fewer segments).
+        The requested number K of superpixels, 1 to the number of pixels; the
+        grid has about K cells (the result can have somewhat more or fewer
+        segments).
     compactness : float
         m, the weight of position against colour (> 0). CIELAB distances run
         up to about 100; m = 10 is the paper's usual value, larger values
@@ -310,11 +319,14 @@ def slic(image, n_segments=100, compactness=10.0, *, max_iter=10, enforce_connec
     Raises
     ------
     ValueError
-        If ``n_segments < 1``, ``compactness <= 0``, ``max_iter < 1``,
-        ``min_size_factor`` outside (0, 1], ``engine`` not one of
-        :data:`ENGINES`, or the image is not accepted by :func:`segkit.io.as_rgb`.
+        If ``n_segments`` is below 1 or above the number of pixels,
+        ``compactness <= 0``, ``max_iter < 1``, ``min_size_factor`` outside
+        (0, 1], ``engine`` not one of :data:`ENGINES`, or the image is not
+        accepted by :func:`segkit.io.as_rgb`.
     TypeError
-        If a number argument has the wrong type or the image is not an array.
+        If a number argument has the wrong type, ``enforce_connectivity`` or
+        ``move_seeds`` is not True or False (a string such as ``"no"`` is
+        refused, not taken as true), or the image is not an array.
 
     Notes
     -----
@@ -345,13 +357,15 @@ def slic(image, n_segments=100, compactness=10.0, *, max_iter=10, enforce_connec
     >>> np.array_equal(seg, slic(img, n_segments=6, compactness=10, engine="fast"))
     True
     """
-    rgb, n_segments, compactness, max_iter = _check_slic_args(image, n_segments, compactness, max_iter)
+    rgb, n_segments, compactness, max_iter, move_seeds = _check_slic_args(
+        image, n_segments, compactness, max_iter, "max_iter", move_seeds)
+    enforce_connectivity = check_bool(enforce_connectivity, "enforce_connectivity")
     min_size_factor = check_float(min_size_factor, "min_size_factor", min_value=0,
                                   min_inclusive=False, max_value=1)
     engine = check_choice(engine, "engine", ENGINES)
     if engine == "auto":
         engine = choose_engine(rgb.shape[:2], n_segments)
-    labels, step = _run_slic(rgb, n_segments, compactness, max_iter, bool(move_seeds), engine)
+    labels, step = _run_slic(rgb, n_segments, compactness, max_iter, move_seeds, engine)
     if enforce_connectivity:                                               # 6
         return _enforce_connectivity(labels, max(1, int(min_size_factor * step * step)))
     _, relabelled = np.unique(labels, return_inverse=True)
@@ -383,6 +397,8 @@ def slic_steps(image, n_segments=100, compactness=10.0, *, n_iter=3, move_seeds=
     ------
     ValueError
         As :func:`slic`, and if ``n_iter < 1``.
+    TypeError
+        As :func:`slic`.
 
     Examples
     --------
@@ -392,5 +408,6 @@ def slic_steps(image, n_segments=100, compactness=10.0, *, n_iter=3, move_seeds=
     >>> len(s.labels), s.centers[0].shape
     (3, (6, 5))
     """
-    rgb, n_segments, compactness, n_iter = _check_slic_args(image, n_segments, compactness, n_iter)
-    return _run_slic(rgb, n_segments, compactness, n_iter, bool(move_seeds), "readable", record=True)
+    rgb, n_segments, compactness, n_iter, move_seeds = _check_slic_args(
+        image, n_segments, compactness, n_iter, "n_iter", move_seeds)
+    return _run_slic(rgb, n_segments, compactness, n_iter, move_seeds, "readable", record=True)
