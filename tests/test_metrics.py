@@ -164,3 +164,58 @@ def test_against_bsds_annotators(bsds_root):
     a, b = item.segmentations[:2]
     assert M.segmentation_covering(a, a) == 1.0
     assert M.segmentation_covering(np.zeros_like(a), a) < M.segmentation_covering(b, a)
+
+
+@pytest.mark.parametrize("metric", ALL_PAIR_METRICS)
+@pytest.mark.parametrize("empty", [np.zeros((0, 0), int), np.zeros((0, 6), int), [], [[]]])
+def test_empty_label_maps_are_refused_not_nan(metric, empty):
+    with pytest.raises(ValueError, match="`pred`|`segments`"):
+        metric(empty, GT)
+    with pytest.raises(ValueError, match="`gt`"):
+        metric(PRED, empty)
+
+
+@pytest.mark.parametrize("metric", ALL_PAIR_METRICS + [M.segment_average_precision, M.kanezaki_scores])
+def test_ragged_lists_are_refused_clearly(metric):
+    ragged = [[0, 0, 1], [0, 1]]
+    with pytest.raises(ValueError, match=r"`(pred|segments)` is a ragged list: its rows have lengths 3, 2"):
+        metric(ragged, GT)
+    with pytest.raises(ValueError, match=r"`gt` is a ragged list"):
+        metric(PRED, ragged)
+
+
+def test_plain_lists_are_still_label_maps():
+    assert M.pixel_accuracy(PRED.tolist(), GT.tolist()) == M.pixel_accuracy(PRED, GT)
+
+
+@pytest.mark.parametrize("call", [
+    lambda v: M.best_overlap_miou(PRED, GT, split_components=v),
+    lambda v: M.segment_iou_table(PRED, GT, split_components=v),
+    lambda v: M.segment_matches(PRED, GT, split_components=v),
+    lambda v: M.segment_precision_recall(PRED, GT, split_components=v),
+    lambda v: M.segment_pr_curve(PRED, GT, split_components=v),
+    lambda v: M.segment_average_precision(PRED, GT, split_components=v),
+    lambda v: M.kanezaki_scores(PRED, GT, split_components=v),
+])
+@pytest.mark.parametrize("value", ["no", "False", 0, None])
+def test_split_components_must_be_a_bool(call, value):
+    with pytest.raises(TypeError, match="`split_components` must be True or False"):
+        call(value)
+
+
+@pytest.mark.parametrize("thresholds, error, match", [
+    ("0.5", TypeError, "`thresholds` must be a number or a list"),
+    ([0.5, 1.2], ValueError, r"`thresholds\[1\]` must be < 1.0"),
+    ([0.5, "0.7"], TypeError, r"`thresholds\[1\]` must be a real number"),
+    ([], ValueError, "`thresholds` must hold at least one"),
+    (True, TypeError, "`thresholds` must be a number or a list"),
+])
+def test_kanezaki_thresholds_name_the_argument(thresholds, error, match):
+    with pytest.raises(error, match=match):
+        M.kanezaki_scores(PRED, GT, thresholds=thresholds)
+
+
+def test_kanezaki_thresholds_accepts_a_number_or_an_array():
+    one = M.kanezaki_scores(PRED, GT, thresholds=0.5)
+    assert one == M.kanezaki_scores(PRED, GT, thresholds=np.array([0.5]))
+    assert set(one) == {"precision@0.5", "recall@0.5", "f_measure@0.5", "ap@0.5"}

@@ -43,12 +43,13 @@ def over_annotators(metric, pred, gts, **kwargs) -> dict:
     """
     if not callable(metric):
         raise TypeError(f"`metric` must be a function metric(pred, gt); got {describe(metric)}")
+    given = gts
     if isinstance(gts, np.ndarray) and gts.ndim == 2:
         gts = [gts]
     if isinstance(gts, np.ndarray) and gts.ndim == 3:
         gts = list(gts)
     if not isinstance(gts, (list, tuple)) or len(gts) == 0:
-        raise ValueError(f"`gts` must be a non-empty list of (H, W) label maps; got {describe(gts)}")
+        raise ValueError(f"`gts` must be a non-empty list of (H, W) label maps; got {describe(given)}")
     gts = [check_label_map(g, f"gts[{i}]") for i, g in enumerate(gts)]
     per = [float(metric(pred, g, **kwargs)) for g in gts]
     counts = [np.unique(g).size for g in gts]

@@ -8,9 +8,11 @@ are in ``detection.py``.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from .._validate import check_choice
+from .._validate import check_choice, check_float, describe
 from .detection import (
     KANEZAKI_THRESHOLDS,
     RANKINGS,
@@ -142,6 +144,21 @@ def segment_average_precision(pred, gt, *, threshold: float = 0.5, split_compone
                                             rank_by=rank_by))
 
 
+def _check_thresholds(thresholds) -> list:
+    """``thresholds`` as a non-empty list of IoU thresholds in [0, 1); one number is a list of one."""
+    if isinstance(thresholds, numbers.Real) and not isinstance(thresholds, (bool, np.bool_)):
+        thresholds = (thresholds,)
+    if isinstance(thresholds, np.ndarray):
+        thresholds = thresholds.ravel().tolist()
+    if not isinstance(thresholds, (list, tuple)):
+        raise TypeError(f"`thresholds` must be a number or a list of numbers in [0, 1); "
+                        f"got {describe(thresholds)}")
+    if not thresholds:
+        raise ValueError("`thresholds` must hold at least one IoU threshold; got none")
+    return [check_float(t, f"thresholds[{i}]", min_value=0.0, max_value=1.0, max_inclusive=False)
+            for i, t in enumerate(thresholds)]
+
+
 def kanezaki_scores(pred, gt, *, thresholds=KANEZAKI_THRESHOLDS, split_components: bool = True,
                     rank_by: str = "area") -> dict:
     """Kanezaki (2018)'s protocol at several IoU thresholds, from one IoU table.
@@ -165,7 +182,10 @@ def kanezaki_scores(pred, gt, *, thresholds=KANEZAKI_THRESHOLDS, split_component
     Raises
     ------
     ValueError
-        For an empty ``thresholds`` or as :func:`segment_matches`.
+        For an empty ``thresholds``, one outside [0, 1), or as :func:`segment_matches`.
+    TypeError
+        If ``thresholds`` is not a number or a list of numbers, or
+        ``split_components`` is not True or False.
 
     Examples
     --------
@@ -175,11 +195,7 @@ def kanezaki_scores(pred, gt, *, thresholds=KANEZAKI_THRESHOLDS, split_component
     >>> s["ap@0.5"], s["recall@0.7"], s["ap@0.7"]
     (0.5, 0.5, 0.5)
     """
-    if isinstance(thresholds, (int, float)):
-        thresholds = (thresholds,)
-    thresholds = [_check_threshold(t) for t in thresholds]
-    if not thresholds:
-        raise ValueError("`thresholds` must hold at least one IoU threshold; got none")
+    thresholds = _check_thresholds(thresholds)
     check_choice(rank_by, "rank_by", RANKINGS)
     iou, pred_sizes, _ = segment_iou_table(pred, gt, split_components=split_components)
     out = {}

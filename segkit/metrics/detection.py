@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_float
+from .._validate import check_bool, check_choice, check_float
 from .components import connected_components
 from .contingency import _pair, contingency_table
 
@@ -47,6 +47,15 @@ def segment_iou_table(pred, gt, *, split_components: bool = True):
         number the components in row-major order of first appearance).
     gt_sizes : (G,) ndarray of int64
 
+    Raises
+    ------
+    ValueError
+        If ``pred`` or ``gt`` is not a non-empty 2-D label map (a ragged
+        list included), or the two differ in shape.
+    TypeError
+        If ``split_components`` is not True or False (a string such as
+        ``"no"`` is refused, not taken as true).
+
     Examples
     --------
     >>> pred = np.array([[0, 0, 1, 0]])   # cluster 0 has two components
@@ -58,7 +67,7 @@ def segment_iou_table(pred, gt, *, split_components: bool = True):
            [0. , 0.5]]), array([2, 1, 1]))
     """
     pred, gt = _pair(pred, gt)
-    if split_components:
+    if check_bool(split_components, "split_components"):
         pred = connected_components(pred)
     table, _, _ = contingency_table(pred, gt)
     pred_sizes = table.sum(axis=1)

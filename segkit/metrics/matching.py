@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_bool
 from .components import connected_components
 from .contingency import _pair, contingency_table
 
@@ -138,6 +139,11 @@ def best_overlap_miou(pred, gt, *, split_components: bool = False) -> float:
         Relabel every connected component (4-connectivity) of each predicted
         cluster as a segment of its own before matching.
 
+    Raises
+    ------
+    TypeError
+        If ``split_components`` is not True or False.
+
     Examples
     --------
     >>> pred = np.array([[0, 0, 1, 1], [0, 0, 1, 1]])
@@ -146,7 +152,7 @@ def best_overlap_miou(pred, gt, *, split_components: bool = False) -> float:
     0.5833
     """
     pred, gt = _pair(pred, gt)
-    if split_components:
+    if check_bool(split_components, "split_components"):
         pred = connected_components(pred)
     best, _ = _best_overlaps(pred, gt)
     return float(best.mean())
