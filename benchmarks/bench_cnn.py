@@ -6,7 +6,7 @@ BSDS500 val image at full size (321x481), with q = 100 and M = 2:
 
 * ``reference``: benchmarks/reference_loop.py (the authors' per-iteration work,
   display removed);
-* ``segkit``: :func:`segkit.unsupervised.segment` at its defaults
+* ``segkit``: :func:`segkit.segment` at its defaults
   (``keep_memory=True``: glibc keeps freed memory while training);
 * ``segkit-nokeep``: the same with ``keep_memory=False``.
 
@@ -73,7 +73,7 @@ def _child(variant, image_id, root, iters, method, threads):
 
         reference_loop(im, method=method, n_iter=iters, min_labels=1, callback=cb)
     else:
-        from segkit.unsupervised import segment
+        from segkit import segment
 
         def cb(i, info):
             stamps.append(time.perf_counter())
@@ -96,7 +96,7 @@ def long_run(image_id, root, iters, max_side, threads):
     import torch
 
     from segkit.io import load_image
-    from segkit.unsupervised import segment
+    from segkit import segment
 
     if threads:
         torch.set_num_threads(threads)

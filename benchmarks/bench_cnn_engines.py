@@ -64,7 +64,7 @@ def _child(spec):
     import torch
 
     torch.set_num_threads(spec["threads"])
-    from segkit.unsupervised import segment
+    from segkit import segment
 
     img = _image(spec["image"], spec["root"], spec["shape"])
     stamps, cpu = [time.perf_counter()], [time.process_time()]

@@ -73,7 +73,7 @@ MANY = 32  # torch threads in the "many" setting: a 32-core node
 CLICKS_CELL = '''
 import gc as _gc, json as _json, time as _time
 import ipywidgets as _w
-from segkit.widgets import ParamCache as _ParamCache
+from segkit.show.widgets import ParamCache as _ParamCache
 
 def _binder_sim_clicks():
     found = []
@@ -364,7 +364,7 @@ def check_threads() -> str:
     import torch
 
     from segkit._threads import available_cpus
-    from segkit.unsupervised import segment
+    from segkit import segment
 
     torch.set_num_threads(MANY)
     default = torch.get_num_threads()

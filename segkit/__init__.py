@@ -3,7 +3,16 @@
 The lessons import everything from here. Submodules are loaded on first use,
 so ``import segkit`` stays fast and does not import torch; the numpy-only
 modules (``io``, ``datasets``, ``classical``, ``superpixels``, ``metrics``,
-``mi``) never import torch at all.
+``iic.mi``, ``iic.joint``, ``cnn.scribbles``) never import torch at all.
+
+One subpackage per lesson (see the README's "The package"): ``classical``
+(01-02), ``superpixels`` (03), ``cnn`` (04-05), ``iic`` (06), ``stego`` and
+``backbones`` (07), ``metrics`` and ``evaluation`` (00, 08), ``show`` (the
+figures and widgets of all of them).
+
+Modules that moved into the subpackages keep their old names as aliases
+(:data:`MOVED`): ``from segkit import viz`` and ``import segkit.unsupervised``
+still work and give the new modules.
 
 >>> import segkit
 >>> segkit.load_image is segkit.io.load_image
@@ -16,12 +25,31 @@ import importlib
 
 __version__ = "0.1.0"
 
+import sys
+from importlib.abc import Loader, MetaPathFinder
+from importlib.util import spec_from_loader
+
 #: Submodules, loaded lazily on attribute access.
 _SUBMODULES = (
-    "io", "datasets", "classical", "superpixels", "metrics", "viz", "widgets",
-    "model", "losses", "cnn", "unsupervised", "mi", "iic", "backbones", "stego",
-    "evaluation", "cli",
+    "io", "datasets", "classical", "superpixels", "metrics", "show", "cnn", "iic", "backbones",
+    "stego", "evaluation", "cli", "source",
 )
+
+#: Old module names (before the one-subpackage-per-lesson layout) and where
+#: they live now. ``segkit.unsupervised`` and ``segkit.mi`` name packages that
+#: export everything the old modules did.
+MOVED = {
+    "viz": "show.viz",
+    "widgets": "show.widgets",
+    "scribble_pad": "show.scribble_pad",
+    "cnn_figures": "show.cnn_figures",
+    "stego_figures": "show.stego_figures",
+    "model": "cnn.model",
+    "losses": "cnn.losses",
+    "scribbles": "cnn.scribbles",
+    "unsupervised": "cnn",
+    "mi": "iic",
+}
 
 #: Public names re-exported at the top level, and the module that defines each.
 _EXPORTS = {
@@ -40,11 +68,11 @@ _EXPORTS = {
     "slic": "superpixels",
     "majority_vote": "superpixels",
     # the unsupervised CNN (lessons 04-05; torch is imported on first use)
-    "segment": "unsupervised",
-    "fit_reference": "unsupervised",
-    "predict": "unsupervised",
-    "infer_min_labels": "unsupervised",
-    "SegNet": "model",
+    "segment": "cnn.segment_image",
+    "fit_reference": "cnn.reference",
+    "predict": "cnn.reference",
+    "infer_min_labels": "cnn.segment_image",
+    "SegNet": "cnn.model",
     # STEGO (lesson 07)
     "load_backbone": "backbones",
     "train_stego": "stego",
@@ -62,8 +90,8 @@ def __getattr__(name):
         value = getattr(module, name)
         globals()[name] = value
         return value
-    if name in _SUBMODULES:
-        module = importlib.import_module(f".{name}", __name__)
+    if name in _SUBMODULES or name in MOVED:
+        module = importlib.import_module(f".{MOVED.get(name, name)}", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module 'segkit' has no attribute {name!r}")
@@ -71,3 +99,23 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_EXPORTS) | set(_SUBMODULES))
+
+
+class _MovedModules(MetaPathFinder, Loader):
+    """Import ``segkit.<old name>`` as the module in :data:`MOVED` it became."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        package, _, name = fullname.rpartition(".")
+        if package == __name__ and name in MOVED:
+            return spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(f"{__name__}.{MOVED[spec.name.rpartition('.')[2]]}")
+
+    def exec_module(self, module):
+        pass  # already executed under its new name
+
+
+if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+    sys.meta_path.append(_MovedModules())

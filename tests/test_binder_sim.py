@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIM = ROOT / "benchmarks" / "binder_sim.py"
 
 CELLS = [
-    "import time\nimport ipywidgets as widgets\nfrom segkit.widgets import ParamCache\ncache = ParamCache()",
+    "import time\nimport ipywidgets as widgets\nfrom segkit.show.widgets import ParamCache\ncache = ParamCache()",
     "def slow(x):\n    time.sleep(0.3)\n    return x\n"
     "button = widgets.Button(description='Train')\n"
     "out = widgets.Output()\n"

@@ -14,7 +14,7 @@ import torch
 from _scenes import four_quadrants
 
 from segkit.cnn import FAST_ABOVE_PIXELS, PAPER, Objective, get_engine, train_loop
-from segkit.unsupervised import segment
+from segkit.cnn import segment
 
 RTOL = 1e-9  # relative, on every loss term of every iteration (measured: below 2e-13)
 
@@ -68,7 +68,7 @@ def test_segment_runs_the_readable_loop(regions):
                   engine="readable")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(2)
-        from segkit.model import SegNet
+        from segkit.cnn.model import SegNet
 
         net = SegNet(3, n_channels=16, n_conv=2)
     sgd = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
@@ -97,7 +97,7 @@ def test_float32_engines_agree_at_first(regions):
 
 
 def test_fit_reference_engines_agree(regions):
-    from segkit.unsupervised import fit_reference
+    from segkit.cnn import fit_reference
 
     imgs = [regions, regions[::-1].copy()]
     kw = dict(size=None, iters_per_image=3, n_channels=8, device="cpu")
@@ -118,7 +118,7 @@ def test_errors(regions, kwargs, match):
 
 
 def test_float64_model_predicts(regions):
-    from segkit.unsupervised import predict
+    from segkit.cnn import predict
 
     res = segment(regions, n_channels=8, max_iter=2, device="cpu", dtype="float64")
     assert next(res.model.parameters()).dtype == torch.float64
@@ -126,7 +126,7 @@ def test_float64_model_predicts(regions):
 
 
 def test_train_loop_checks_its_counts():
-    from segkit.model import SegNet
+    from segkit.cnn.model import SegNet
 
     net = SegNet(3, n_channels=4)
     sgd = torch.optim.SGD(net.parameters(), lr=0.1)

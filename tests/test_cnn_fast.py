@@ -11,8 +11,8 @@ import torch
 import segkit.cnn._fast_loss as FL
 from segkit.cnn._fast import FastEngine, Workspace, _mean_var, buffered_forward, keep_freed_memory
 from segkit.cnn._fast_loss import combined_loss
-from segkit.losses import continuity_loss, feature_similarity_loss, scribble_loss
-from segkit.model import PlainListNet, SegNet
+from segkit.cnn.losses import continuity_loss, feature_similarity_loss, scribble_loss
+from segkit.cnn.model import PlainListNet, SegNet
 
 
 def _r(shape=(1, 4, 5, 6), seed=0, dtype=torch.float64):

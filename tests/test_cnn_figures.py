@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from segkit import cnn_figures
+from segkit.show import cnn_figures, live as live_module
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -104,7 +104,7 @@ def test_live_training_feeds_bar_and_plot():
 
 def test_live_history_plot_keeps_drawing_to_its_share_of_the_time(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(cnn_figures.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(live_module.time, "perf_counter", lambda: clock[0])
     live = cnn_figures.LiveHistoryPlot(min_interval=0.0, max_share=0.25)
     draws = []
 

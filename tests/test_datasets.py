@@ -68,7 +68,7 @@ def test_thumbs_db_is_ignored(tmp_path, bsds_root):
 
 def test_missing_copy_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.delenv("SEGKIT_BSDS500", raising=False)
-    monkeypatch.setattr(datasets, "_cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(datasets.bsds, "_cache_dir", lambda: tmp_path / "cache")
     with pytest.raises(DatasetNotFoundError, match="fetch_bsds500"):
         bsds500_root()
     with pytest.raises(ValueError, match="SEGKIT_BSDS500"):
@@ -102,12 +102,12 @@ def serve(tmp_path):
 def test_download_uses_pinned_mirror_files(tmp_path, monkeypatch, bsds_root, serve):
     """download=True fetches the two files through pooch with pinned hashes (a local server stands in)."""
     monkeypatch.delenv("SEGKIT_BSDS500", raising=False)
-    monkeypatch.setattr(datasets, "_cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(datasets.bsds, "_cache_dir", lambda: tmp_path / "cache")
     # the mirror's layout is BSDS500/data/...; link the local copy into it
     mirror = tmp_path / "mirror"
     (mirror / "BSDS500").mkdir(parents=True)
     os.symlink(bsds_root, mirror / "BSDS500" / "data")
-    monkeypatch.setattr(datasets, "MIRROR_URL", serve(mirror))
+    monkeypatch.setattr(datasets.bsds, "MIRROR_URL", serve(mirror))
     item = load_bsds500_item("3096", "val", download=True)
     assert item.n_annotators == 5
     assert (tmp_path / "cache/files/BSDS500/data/images/val/3096.jpg").is_file()
@@ -119,11 +119,11 @@ def test_download_uses_pinned_mirror_files(tmp_path, monkeypatch, bsds_root, ser
 
 def test_download_rejects_tampered_file(tmp_path, monkeypatch, bsds_root, serve):
     monkeypatch.delenv("SEGKIT_BSDS500", raising=False)
-    monkeypatch.setattr(datasets, "_cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(datasets.bsds, "_cache_dir", lambda: tmp_path / "cache")
     mirror = tmp_path / "mirror" / "BSDS500" / "data"
     (mirror / "images/val").mkdir(parents=True)
     (mirror / "images/val/3096.jpg").write_bytes(b"tampered")
-    monkeypatch.setattr(datasets, "MIRROR_URL", serve(tmp_path / "mirror"))
+    monkeypatch.setattr(datasets.bsds, "MIRROR_URL", serve(tmp_path / "mirror"))
     with pytest.raises(ValueError, match="SHA256 hash of downloaded file"):
         load_bsds500_item("3096", "val", download=True)
 

@@ -1,10 +1,10 @@
-"""Tests for segkit.losses: values by hand, gradcheck, errors (the fast engine's sliced loss: test_cnn_fast.py)."""
+"""Tests for segkit.cnn.losses: values by hand, gradcheck, errors (the fast engine's sliced loss: test_cnn_fast.py)."""
 
 import pytest
 import torch
 from torch.nn import functional as F
 
-from segkit.losses import continuity_loss, feature_similarity_loss, scribble_loss
+from segkit.cnn.losses import continuity_loss, feature_similarity_loss, scribble_loss
 
 
 def _r(shape=(1, 4, 5, 6), seed=0, dtype=torch.float64):

@@ -1,11 +1,11 @@
-"""Tests for segkit.mi: entropies and mutual information of discrete tables."""
+"""Tests for segkit.iic.mi and segkit.iic.joint: entropies and mutual information of discrete tables."""
 
 import math
 
 import numpy as np
 import pytest
 
-from segkit import mi
+from segkit.iic import joint as joint_tables, mi
 
 INDEPENDENT = np.array([[0.25, 0.25], [0.25, 0.25]])
 IDENTICAL = np.array([[0.5, 0.0], [0.0, 0.5]])
@@ -80,7 +80,7 @@ class TestIdentities:
     def test_inputs_not_mutated(self, joint):
         before = joint.copy()
         mi.information_summary(joint)
-        mi.iic_objective(joint, lam=2.0)
+        joint_tables.iic_objective(joint, lam=2.0)
         np.testing.assert_array_equal(joint, before)
 
     def test_integer_one_hot_table_accepted(self):
@@ -91,12 +91,12 @@ class TestJointFromLabels:
     def test_counts(self):
         a = np.array([[0, 0, 1], [1, 2, 2]])
         b = np.array([[1, 1, 0], [0, 0, 0]])
-        joint = mi.joint_from_labels(a, b)
+        joint = joint_tables.joint_from_labels(a, b)
         np.testing.assert_allclose(joint, [[0, 2 / 6], [2 / 6, 0], [2 / 6, 0]])
 
     def test_sizes_keep_empty_labels(self):
         a = np.zeros((2, 2), dtype=int)
-        joint = mi.joint_from_labels(a, a, n_a=3, n_b=2)
+        joint = joint_tables.joint_from_labels(a, a, n_a=3, n_b=2)
         assert joint.shape == (3, 2)
         assert joint[0, 0] == 1.0
 
@@ -104,7 +104,7 @@ class TestJointFromLabels:
         rng = np.random.default_rng(1)
         a = rng.integers(0, 4, size=(20, 30))
         b = (a + 1) % 4  # a permutation of the labels carries all information
-        joint = mi.joint_from_labels(a, b)
+        joint = joint_tables.joint_from_labels(a, b)
         assert mi.mutual_information(joint) == pytest.approx(mi.entropy(joint.sum(axis=1)))
 
     @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -113,48 +113,48 @@ class TestJointFromLabels:
         rng = np.random.default_rng(seed)
         a = rng.integers(0, 5, size=(16, 24))
         b = np.where(rng.random(a.shape) < 0.6, a, rng.integers(0, 3, size=a.shape))
-        ours = mi.mutual_information(mi.joint_from_labels(a, b), base=math.e)
+        ours = mi.mutual_information(joint_tables.joint_from_labels(a, b), base=math.e)
         theirs = metrics.mutual_info_score(a.ravel(), b.ravel())
         assert ours == pytest.approx(theirs, rel=1e-10)
 
     def test_shape_mismatch(self):
         with pytest.raises(ValueError, match="same height and width"):
-            mi.joint_from_labels(np.zeros((2, 2), int), np.zeros((2, 3), int))
+            joint_tables.joint_from_labels(np.zeros((2, 2), int), np.zeros((2, 3), int))
 
     def test_negative_labels(self):
         with pytest.raises(ValueError, match="non-negative"):
-            mi.joint_from_labels(np.array([[0, -1]]), np.array([[0, 0]]))
+            joint_tables.joint_from_labels(np.array([[0, -1]]), np.array([[0, 0]]))
 
     def test_not_2d(self):
         with pytest.raises(ValueError, match="2-D label map"):
-            mi.joint_from_labels(np.zeros(4, int), np.zeros(4, int))
+            joint_tables.joint_from_labels(np.zeros(4, int), np.zeros(4, int))
 
     def test_label_too_large_for_n(self):
         with pytest.raises(ValueError, match="not smaller than `n_a`"):
-            mi.joint_from_labels(np.array([[0, 3]]), np.array([[0, 0]]), n_a=2)
+            joint_tables.joint_from_labels(np.array([[0, 3]]), np.array([[0, 0]]), n_a=2)
         with pytest.raises(ValueError, match="not smaller than `n_b`"):
-            mi.joint_from_labels(np.array([[0, 0]]), np.array([[0, 3]]), n_b=2)
+            joint_tables.joint_from_labels(np.array([[0, 0]]), np.array([[0, 3]]), n_b=2)
 
     def test_float_labels_refused(self):
         with pytest.raises(ValueError, match="integer labels"):
-            mi.joint_from_labels(np.array([[0.5, 1.0]]), np.array([[0, 0]]))
+            joint_tables.joint_from_labels(np.array([[0.5, 1.0]]), np.array([[0, 0]]))
 
 
 class TestValidation:
     @pytest.mark.parametrize("func", [mi.joint_entropy, mi.conditional_entropy, mi.mutual_information,
-                                      mi.information_summary, mi.marginals, mi.iic_objective])
+                                      mi.information_summary, mi.marginals, joint_tables.iic_objective])
     def test_table_must_be_2d(self, func):
         with pytest.raises(ValueError, match="2-D joint probability table"):
             func(np.array([0.5, 0.5]))
 
     @pytest.mark.parametrize("func", [mi.joint_entropy, mi.conditional_entropy, mi.mutual_information,
-                                      mi.information_summary, mi.marginals, mi.iic_objective])
+                                      mi.information_summary, mi.marginals, joint_tables.iic_objective])
     def test_negative_entries(self, func):
         with pytest.raises(ValueError, match="negative probabilities"):
             func(np.array([[0.75, -0.25], [0.25, 0.25]]))
 
     @pytest.mark.parametrize("func", [mi.joint_entropy, mi.conditional_entropy, mi.mutual_information,
-                                      mi.information_summary, mi.marginals, mi.iic_objective])
+                                      mi.information_summary, mi.marginals, joint_tables.iic_objective])
     def test_must_sum_to_one(self, func):
         with pytest.raises(ValueError, match="must sum to 1"):
             func(np.array([[1.0, 2.0], [3.0, 4.0]]))
@@ -188,34 +188,34 @@ class TestValidation:
 
     def test_bad_lambda(self):
         with pytest.raises(ValueError, match="`lam`"):
-            mi.iic_objective(IDENTICAL, lam=-1)
+            joint_tables.iic_objective(IDENTICAL, lam=-1)
 
 
 class TestBlendJoint:
     def test_endpoints(self):
-        np.testing.assert_allclose(mi.blend_joint(0.0), INDEPENDENT)
-        np.testing.assert_allclose(mi.blend_joint(1.0), IDENTICAL)
+        np.testing.assert_allclose(joint_tables.blend_joint(0.0), INDEPENDENT)
+        np.testing.assert_allclose(joint_tables.blend_joint(1.0), IDENTICAL)
 
     def test_mi_increases_with_t(self):
-        values = [mi.mutual_information(mi.blend_joint(t, k=3)) for t in np.linspace(0, 1, 6)]
+        values = [mi.mutual_information(joint_tables.blend_joint(t, k=3)) for t in np.linspace(0, 1, 6)]
         assert np.all(np.diff(values) > 0)
         assert values[-1] == pytest.approx(math.log2(3))
 
     def test_marginals_stay_uniform(self):
-        px, py = mi.marginals(mi.blend_joint(0.3, k=4))
+        px, py = mi.marginals(joint_tables.blend_joint(0.3, k=4))
         np.testing.assert_allclose(px, 0.25)
         np.testing.assert_allclose(py, 0.25)
 
     def test_errors(self):
         with pytest.raises(ValueError, match="`t` must be <= 1"):
-            mi.blend_joint(1.5)
+            joint_tables.blend_joint(1.5)
         with pytest.raises(ValueError, match="`k` must be at least 2"):
-            mi.blend_joint(0.5, k=1)
+            joint_tables.blend_joint(0.5, k=1)
 
 
 class TestIICObjective:
     def test_lambda_one_is_minus_mi(self):
-        assert mi.iic_objective(SEMINAR_3) == pytest.approx(-mi.mutual_information(SEMINAR_3, base=math.e))
+        assert joint_tables.iic_objective(SEMINAR_3) == pytest.approx(-mi.mutual_information(SEMINAR_3, base=math.e))
 
     def test_formula(self):
         p = SEMINAR_3
@@ -223,16 +223,16 @@ class TestIICObjective:
         nz = p > 0
         lam = 1.7
         direct = -np.sum((p * (np.log(np.where(nz, p, 1)) - lam * np.log(pi) - lam * np.log(pj)))[nz])
-        assert mi.iic_objective(p, lam=lam) == pytest.approx(direct)
+        assert joint_tables.iic_objective(p, lam=lam) == pytest.approx(direct)
 
     def test_collapse_is_not_a_minimum(self):
         collapse = np.array([[1.0, 0.0], [0.0, 0.0]])
-        assert mi.iic_objective(collapse) == 0.0
-        assert mi.iic_objective(IDENTICAL) < mi.iic_objective(collapse)
+        assert joint_tables.iic_objective(collapse) == 0.0
+        assert joint_tables.iic_objective(IDENTICAL) < joint_tables.iic_objective(collapse)
 
     def test_larger_lambda_prefers_balanced_clusters(self):
         # consistent but unbalanced clusters against balanced but noisier ones
         unbalanced = np.diag([0.9, 0.1])
         noisy = np.array([[0.4, 0.1], [0.1, 0.4]])
-        assert mi.iic_objective(unbalanced, lam=1.0) < mi.iic_objective(noisy, lam=1.0)
-        assert mi.iic_objective(unbalanced, lam=2.0) > mi.iic_objective(noisy, lam=2.0)
+        assert joint_tables.iic_objective(unbalanced, lam=1.0) < joint_tables.iic_objective(noisy, lam=1.0)
+        assert joint_tables.iic_objective(unbalanced, lam=2.0) > joint_tables.iic_objective(noisy, lam=2.0)

@@ -1,10 +1,10 @@
-"""Tests for segkit.model: the network's structure, shapes, registration and errors."""
+"""Tests for segkit.cnn.model: the network's structure, shapes, registration and errors."""
 
 import pytest
 import torch
 from torch import nn
 
-from segkit.model import PlainListNet, SegNet, count_parameters
+from segkit.cnn.model import PlainListNet, SegNet, count_parameters
 
 
 class TestSegNet:

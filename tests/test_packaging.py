@@ -88,7 +88,7 @@ def test_binder_files():
 def test_import_segkit_does_not_import_torch():
     code = ("import sys, importlib, importlib.util\n"
             "for m in ('segkit', 'segkit.io', 'segkit.datasets', 'segkit.metrics', 'segkit.superpixels',\n"
-            "          'segkit.classical', 'segkit.mi'):\n"
+            "          'segkit.classical', 'segkit.iic.mi'):\n"
             "    if importlib.util.find_spec(m):\n"
             "        importlib.import_module(m)\n"
             "print('torch' in sys.modules, 'matplotlib' in sys.modules, 'ipywidgets' in sys.modules)")

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from segkit import scribbles
-from segkit.scribble_pad import ScribblePad
-from segkit.unsupervised import check_scribble
+from segkit.cnn import scribbles
+from segkit.show.scribble_pad import ScribblePad
+from segkit.cnn import check_scribble
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_render_shows_the_strokes_enlarged(img):
     assert png.size == (30, 20)                                     # sent small ...
     assert pad.view.layout.width == "120px" and pad.view.layout.height == "80px"   # ... shown 4x
     pixels = np.asarray(png.convert("RGB")) / 255
-    from segkit.viz import PALETTE
+    from segkit.show.viz import PALETTE
     np.testing.assert_allclose(pixels[1, 5], PALETTE[0], atol=1 / 255)
     np.testing.assert_allclose(pixels[5, 5], 0.65 * img[5, 5] + 0.35, atol=1 / 255)   # the image, lightened
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from segkit import scribbles
-from segkit.unsupervised import check_scribble
+from segkit.cnn import scribbles
+from segkit.cnn import check_scribble
 
 
 def test_draw_strokes_line_and_width():

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from segkit import stego, stego_figures
+from segkit import stego
+from segkit.show import stego_figures
 
 
 @pytest.fixture

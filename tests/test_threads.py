@@ -127,7 +127,7 @@ def test_fitted_threads_restores_after_an_error(one_cpu_quota, four_threads):
 
 
 def test_cnn_trainer_runs_with_one_thread_under_a_one_cpu_quota(one_cpu_quota, four_threads):
-    from segkit.unsupervised import segment
+    from segkit.cnn import segment
 
     seen = []
     image = np.zeros((12, 12, 3), np.float32)

@@ -1,12 +1,12 @@
-"""Tests for segkit.unsupervised: segment, scribbles, reference mode, min_labels heuristic, errors."""
+"""Tests for segkit.cnn (segment, fit_reference, predict): segment, scribbles, reference mode, min_labels heuristic, errors."""
 
 import numpy as np
 import pytest
 import torch
 
-from segkit.model import SegNet
+from segkit.cnn.model import SegNet
 from segkit.superpixels import majority_vote
-from segkit.unsupervised import (
+from segkit.cnn import (
     ReferenceFit, SegmentationResult, check_scribble, fit_reference, infer_min_labels,
     keep_freed_memory, predict, segment, superpixel_target,
 )

@@ -2,7 +2,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from segkit import viz
+from segkit.show import viz
 
 
 def test_palette_fixed_and_distinct():

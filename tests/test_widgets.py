@@ -1,6 +1,6 @@
 import pytest
 
-from segkit.widgets import ParamCache, TrainingProgress
+from segkit.show.widgets import ParamCache, TrainingProgress
 
 
 def test_param_cache_lru():

@@ -34,8 +34,8 @@ import sys
 import torch
 
 from .._validate import check_int
-from ..losses import SCRIBBLE_UNLABELLED
-from ..model import SegNet
+from .losses import SCRIBBLE_UNLABELLED
+from .model import SegNet
 from ._fast_loss import channel_argmax, combined_loss
 
 __all__ = ["FastEngine", "Workspace", "buffered_forward", "keep_freed_memory"]

@@ -1,8 +1,8 @@
 """The fast engine's loss: the training objective and its gradient, slice by slice (private).
 
 ``combined_loss`` computes ``w_sim * sim + w_con * con + w_scr * scr`` with the
-same values and gradients as :func:`segkit.losses.feature_similarity_loss`,
-:func:`segkit.losses.continuity_loss` and :func:`segkit.losses.scribble_loss`
+same values and gradients as :func:`segkit.cnn.losses.feature_similarity_loss`,
+:func:`segkit.cnn.losses.continuity_loss` and :func:`segkit.cnn.losses.scribble_loss`
 (up to floating-point rounding), but over slices of a few rows at a time, so
 that it allocates one full-size tensor (the gradient) instead of about ten.
 At 321x481 with q = 100 each of those tensors is 59 MiB, above glibc's mmap
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import torch
 
-from ..losses import SCRIBBLE_UNLABELLED, _check_mask, _check_response, _check_scribble, _check_target
-from ..losses import continuity_loss, feature_similarity_loss  # noqa: F401  (used in the examples)
+from .losses import SCRIBBLE_UNLABELLED, _check_mask, _check_response, _check_scribble, _check_target
+from .losses import continuity_loss, feature_similarity_loss  # noqa: F401  (used in the examples)
 from .._validate import check_float
 
 __all__ = ["combined_loss", "channel_argmax"]

@@ -21,7 +21,7 @@ very image they segment. Each iteration
 :func:`train_loop` is that loop, and it is what :func:`segkit.segment` runs.
 Its four pieces (forward, argmax, loss, and the block the loop runs in) come
 from an *engine*: :data:`PAPER` computes them exactly as written above with
-:class:`segkit.model.SegNet` and the plain functions of :mod:`segkit.losses`.
+:class:`segkit.cnn.model.SegNet` and the plain functions of :mod:`segkit.cnn.losses`.
 A faster engine for large images (the same values, reused buffers and a
 hand-written gradient) lives in the private module ``segkit.cnn._fast``; a
 test shows both give the same labels and history.
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import torch
 
 from .._validate import check_int
-from ..losses import SCRIBBLE_UNLABELLED, continuity_loss, feature_similarity_loss, scribble_loss
+from .losses import SCRIBBLE_UNLABELLED, continuity_loss, feature_similarity_loss, scribble_loss
 
 __all__ = ["train_loop", "Objective", "PaperEngine", "PAPER", "LoopResult", "superpixel_target",
            "superpixel_vote",
@@ -259,7 +259,7 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
 
     Examples
     --------
-    >>> from segkit.model import SegNet
+    >>> from segkit.cnn.model import SegNet
     >>> net = SegNet(3, n_channels=6)
     >>> sgd = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     >>> out = train_loop(net, sgd, torch.rand(1, 3, 10, 12), Objective(mu=1.0), max_iter=4)

@@ -8,7 +8,15 @@ information between the cluster of a pixel in one view and the clusters of
 the pixels near it in the other view is maximised.
 
 One concept per file, each piece a plain function or module so a lesson can
-show it alone:
+show it alone. Lesson 06 starts with the numpy information theory:
+
+- ``mi.py`` (numpy only): :func:`entropy`, :func:`joint_entropy`,
+  :func:`conditional_entropy`, :func:`mutual_information`,
+  :func:`information_summary` of a probability table.
+- ``joint.py`` (numpy only): :func:`joint_from_labels`, :func:`blend_joint`
+  and :func:`iic_objective`, the IIC loss of one table.
+
+then trains the network:
 
 - ``loss.py``: the loss. :func:`iic_joint`, the k x k joint distribution P of
   the paired cluster assignments summed over a local displacement window
@@ -28,7 +36,8 @@ show it alone:
   (Ouali et al., ECCV 2020) for lesson 6: :data:`AC_ORDERINGS`,
   :func:`ordering_rank` and :func:`ordering_mask`.
 
-The numpy mutual information of a joint table is in :mod:`segkit.mi`.
+Names load on first use (``lazy_loader``), so ``mi.py`` and ``joint.py`` can
+be used without torch.
 
 References
 ----------
@@ -42,31 +51,17 @@ Unsupervised Image Classification and Segmentation. ICCV 2019.
 -0.6931
 """
 
-from __future__ import annotations
+import lazy_loader as _lazy
 
-from .loss import EPS, iic_joint, iic_loss
-from .net import IICNet
-from .orderings import AC_ORDERINGS, ordering_mask, ordering_rank
-from .train import IICResult, images_to_tensor, predict_iic, segment_iic, train_iic
-from .views import align_to_first, color_jitter, invert_affine, make_views, random_affine, warp
-
-__all__ = [
-    "EPS",
-    "iic_joint",
-    "iic_loss",
-    "color_jitter",
-    "random_affine",
-    "invert_affine",
-    "warp",
-    "make_views",
-    "align_to_first",
-    "IICNet",
-    "IICResult",
-    "train_iic",
-    "predict_iic",
-    "segment_iic",
-    "images_to_tensor",
-    "AC_ORDERINGS",
-    "ordering_rank",
-    "ordering_mask",
-]
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, submodules=[
+    "mi", "joint", "loss", "views", "net", "train", "orderings",
+], submod_attrs={
+    "mi": ["SUM_TOLERANCE", "entropy", "joint_entropy", "conditional_entropy", "mutual_information",
+           "marginals", "information_summary"],
+    "joint": ["joint_from_labels", "blend_joint", "iic_objective"],
+    "loss": ["EPS", "iic_joint", "iic_loss"],
+    "views": ["color_jitter", "random_affine", "invert_affine", "warp", "make_views", "align_to_first"],
+    "net": ["IICNet"],
+    "train": ["IICResult", "train_iic", "predict_iic", "segment_iic", "images_to_tensor"],
+    "orderings": ["AC_ORDERINGS", "ordering_rank", "ordering_mask"],
+})

@@ -6,7 +6,7 @@
   ``lam = 1``).
 
 The same objective in numpy, computed from a joint table rather than from
-network outputs, is :func:`segkit.mi.iic_objective`.
+network outputs, is :func:`segkit.iic.mi.iic_objective`.
 
 The joint over a displacement window
 ------------------------------------

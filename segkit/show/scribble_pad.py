@@ -5,7 +5,7 @@ to the mouse through ``ipyevents`` (a small widget library that forwards
 browser events to Python; no canvas library, no matplotlib backend). Each
 press-drag-release adds one stroke of the chosen class. The pad keeps the
 strokes as ``(class, [(row, col), ...])`` pairs, the format of
-:func:`segkit.scribbles.draw_strokes`, so a drawing can be printed, pasted
+:func:`segkit.cnn.scribbles.draw_strokes`, so a drawing can be printed, pasted
 into a cell and reproduced exactly; :attr:`ScribblePad.scribble` is the
 label image the training loop takes (255 = unlabelled).
 """
@@ -16,9 +16,9 @@ import io
 
 import numpy as np
 
-from ._validate import check_int, describe
-from .io import as_rgb
-from .scribbles import UNLABELLED, draw_strokes
+from .._validate import check_int, describe
+from ..io import as_rgb
+from ..cnn.scribbles import UNLABELLED, draw_strokes
 
 __all__ = ["ScribblePad"]
 
@@ -37,7 +37,7 @@ class ScribblePad:
         Screen pixels per image pixel (1 to 8): the picture is sent at the
         image's own size (a small PNG) and enlarged by the browser.
     strokes : sequence of (class, points), optional
-        Strokes to start with (as :func:`segkit.scribbles.draw_strokes` takes).
+        Strokes to start with (as :func:`segkit.cnn.scribbles.draw_strokes` takes).
 
     Attributes
     ----------

@@ -1,6 +1,6 @@
 """Pictures for the lessons: label maps in fixed colours, overlays, panels, training curves.
 
-Only this module (and :mod:`segkit.widgets`) imports matplotlib. Every figure
+Only this module (and :mod:`segkit.show.widgets`) imports matplotlib. Every figure
 colours label ``i`` with ``PALETTE[i % len(PALETTE)]``, so the same id has the
 same colour in every figure of the course.
 """
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_float, check_label_map, check_same_shape, describe
-from .io import as_rgb
+from .._validate import check_float, check_label_map, check_same_shape, describe
+from ..cnn.scribbles import UNLABELLED
+from ..io import as_rgb
 
 __all__ = ["PALETTE", "colorize", "overlay", "mark", "paint_scribble", "show_panel", "show_row", "show_annotations",
            "plot_history"]
@@ -81,7 +82,7 @@ def mark(image, labels, *, color=(1.0, 1.0, 0.0)) -> np.ndarray:
     return mark_boundaries(image, labels, color=color).astype(np.float32)
 
 
-def paint_scribble(image, scribble, *, unlabelled: int = 255, dim: float = 0.35) -> np.ndarray:
+def paint_scribble(image, scribble, *, unlabelled: int = UNLABELLED, dim: float = 0.35) -> np.ndarray:
     """Scribble strokes painted over a lightened image, in the course's label colours.
 
     Parameters

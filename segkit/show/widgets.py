@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from ._validate import check_int
+from .._validate import check_int
 
 __all__ = ["ParamCache", "TrainingProgress"]
 

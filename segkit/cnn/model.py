@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._validate import check_int
+from .._validate import check_int
 
 __all__ = ["SegNet", "PlainListNet", "count_parameters"]
 

@@ -7,13 +7,13 @@
   (F > b) and where it repels, for one query point, over several images.
 
 The numbers come from :mod:`segkit.stego`; this module only draws them.
-matplotlib is imported inside the functions, as in :mod:`segkit.viz`.
+matplotlib is imported inside the functions, as in :mod:`segkit.show.viz`.
 """
 
 from __future__ import annotations
 
-from ._validate import check_float, describe
-from .io import as_rgb
+from .._validate import check_float, describe
+from ..io import as_rgb
 
 __all__ = ["grid_position", "show_correspondence", "show_attraction"]
 
@@ -107,7 +107,7 @@ def show_correspondence(image, features, others, row: float, col: float, *, vmin
     """
     import matplotlib.pyplot as plt
 
-    from .stego import point_correlation
+    from ..stego import point_correlation
 
     image = as_rgb(image)
     r, c = grid_position(features, row, col)
@@ -160,7 +160,7 @@ def show_attraction(features, others, b: float, row: float, col: float):
     """
     import matplotlib.pyplot as plt
 
-    from .stego import feature_correlation, point_correlation
+    from ..stego import feature_correlation, point_correlation
 
     b = check_float(b, "b", min_value=-1, max_value=1)
     r, c = grid_position(features, row, col)

@@ -28,7 +28,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from ._validate import check_int, describe
+from .._validate import check_int, describe
+from .scribbles import UNLABELLED
 
 __all__ = [
     "feature_similarity_loss",
@@ -37,8 +38,9 @@ __all__ = [
     "SCRIBBLE_UNLABELLED",
 ]
 
-#: Value of unlabelled pixels in a scribble image (the authors' convention).
-SCRIBBLE_UNLABELLED = 255
+#: Value of unlabelled pixels in a scribble image (255, the authors'
+#: convention), defined once in :mod:`segkit.cnn.scribbles`.
+SCRIBBLE_UNLABELLED = UNLABELLED
 
 
 def _check_response(response, name="response", *, min_hw=1):

@@ -1,12 +1,13 @@
 """Making scribbles: user hints for the unsupervised CNN, as label images.
 
 The scribble format of Kim, Kanezaki and Tanaka (2020) and of
-:func:`segkit.unsupervised.segment` is a grayscale image the size of the
+:func:`segkit.segment` is a grayscale image the size of the
 input: 255 on unlabelled pixels, a class id (0, 1, 2, ...) on scribbled ones.
 This module makes such images without a drawing program:
 
 * :func:`draw_strokes` draws polylines given as pixel coordinates (what a
   person would drag with a mouse);
+* :func:`check_scribble` checks one against an image and the network's q;
 * :func:`scribbles_from_labels` draws one stroke inside each of the largest
   regions of a label map, e.g. a BSDS500 annotation: the stroke follows the
   region's skeleton, kept away from its border.
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_int, check_label_map, describe
+from .._validate import check_int, check_label_map, describe
 
-__all__ = ["UNLABELLED", "draw_strokes", "scribbles_from_labels", "scribble_classes"]
+__all__ = ["UNLABELLED", "draw_strokes", "scribbles_from_labels", "scribble_classes", "check_scribble"]
 
 #: Value of unlabelled pixels in a scribble image (the authors' convention).
 UNLABELLED = 255
@@ -194,3 +195,59 @@ def scribble_classes(scribble) -> np.ndarray:
     s = check_label_map(scribble, "scribble")
     vals = np.unique(s)
     return vals[vals != UNLABELLED].astype(np.int64)
+
+
+def check_scribble(scribble, shape, n_channels: int = 100) -> np.ndarray:
+    """Validate a scribble image and return it as an (H, W) int64 array.
+
+    Parameters
+    ----------
+    scribble : (H, W) ndarray of int
+        255 (:data:`UNLABELLED`) on unlabelled pixels,
+        a class id below ``n_channels`` on scribbled ones (the authors'
+        convention: a grayscale PNG the size of the image).
+    shape : tuple
+        (H, W) of the image.
+    n_channels : int
+        q; class ids must be below it.
+
+    Returns
+    -------
+    scribble : (H, W) ndarray of int64 (a new array)
+
+    Raises
+    ------
+    TypeError
+        Not an integer array.
+    ValueError
+        Wrong shape, labels that are neither 255 nor below ``n_channels``,
+        or no labelled pixel.
+
+    Examples
+    --------
+    >>> s = np.full((4, 5), 255, dtype=np.uint8); s[0, 0] = 1; s[3, 4] = 2
+    >>> check_scribble(s, (4, 5)).dtype
+    dtype('int64')
+    """
+    if not isinstance(scribble, np.ndarray):
+        raise TypeError(f"`scribble` must be a 2-D integer numpy array; got {describe(scribble)}")
+    if scribble.ndim == 3 and scribble.shape[2] == 1:
+        scribble = scribble[:, :, 0]
+    if scribble.ndim != 2:
+        raise ValueError(f"`scribble` must be a 2-D (H, W) label image; got {describe(scribble)}")
+    if scribble.dtype.kind not in "iu":
+        raise TypeError(f"`scribble` must hold integers (255 = unlabelled); got dtype {scribble.dtype}")
+    if tuple(scribble.shape) != tuple(shape[:2]):
+        raise ValueError(
+            f"`scribble` must have the image's height and width {tuple(shape[:2])}; got {scribble.shape}")
+    s = scribble.astype(np.int64)
+    labelled = s != UNLABELLED
+    if not labelled.any():
+        raise ValueError(f"`scribble` has no labelled pixel: every value is {UNLABELLED} (unlabelled)")
+    vals = s[labelled]
+    if vals.min() < 0 or vals.max() >= n_channels:
+        bad = vals[(vals < 0) | (vals >= n_channels)]
+        raise ValueError(
+            f"`scribble` values must be {UNLABELLED} (unlabelled) or class ids in "
+            f"[0, {n_channels}) (n_channels = {n_channels}); got e.g. {int(bad[0])}")
+    return s
