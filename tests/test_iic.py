@@ -273,22 +273,23 @@ class TestTraining:
         r1 = iic.train_iic(two_colour_images, callback=lambda s, info: calls.append((s, info["head"])), **kwargs)
         r2 = iic.train_iic(two_colour_images, **kwargs)
         assert calls == [(i, "over" if i % 2 == 0 else "main") for i in range(6)]
-        assert len(r1.history["loss_main"]) == 3 and len(r1.history["loss_over"]) == 3
-        assert len(r1.history["n_labels"]) == 3
+        assert r1.history["head"] == ["over", "main"] * 3
+        assert len(r1.head_losses("main")) == 3 and len(r1.head_losses("over")) == 3
+        assert len(r1.history["n_labels"]) == 6
         assert r1.history == r2.history
         assert not r1.model.training
 
     def test_callback_can_stop(self, two_colour_images):
         r = iic.train_iic(two_colour_images, k=2, k_over=4, n_steps=10, batch_size=2, crop=16, width=4,
                           window=3, callback=lambda step, info: step == 2)
-        assert len(r.history["loss_main"]) + len(r.history["loss_over"]) == 3
+        assert len(r.history["loss"]) == 3
 
     def test_learns_two_colours(self, two_colour_images):
         r = iic.train_iic(two_colour_images, k=2, k_over=4, n_steps=60, batch_size=4, crop=16, width=8,
                           window=3, lr=3e-3, seed=1)
         # the loss starts near 0 (near-uniform outputs) and falls; -log 2 = -0.69 is perfect
-        assert abs(r.history["loss_main"][0]) < 0.05
-        assert np.mean(r.history["loss_main"][-5:]) < -0.15
+        assert abs(r.head_losses("main")[0]) < 0.05
+        assert np.mean(r.head_losses("main")[-5:]) < -0.15
         labels = iic.segment_iic(r.model, two_colour_images[0])
         truth = (two_colour_images[0][..., 2] > 0.5).astype(int)
         agreement = max(np.mean(labels == truth), np.mean(labels == 1 - truth))

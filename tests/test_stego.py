@@ -235,8 +235,8 @@ class TestTraining:
         res = stego.train_stego(feats, code_dim=4, n_steps=60, batch_size=4, n_points=16, n_neighbours=2,
                                 n_random=2, lr=1e-2, seed=0, callback=lambda i, info: seen.append(i))
         assert seen == list(range(60))
-        first = np.mean([h["loss"] for h in res.history[:10]])
-        last = np.mean([h["loss"] for h in res.history[-10:]])
+        first = np.mean(res.history["loss"][:10])
+        last = np.mean(res.history["loss"][-10:])
         assert last < first
         codes = stego.compute_codes(res.head, feats)
         labels = stego.cluster_maps(codes, 2)
@@ -255,7 +255,7 @@ class TestTraining:
         assert torch.equal(before, after)
         r2 = stego.train_stego(feats, code_dim=3, n_steps=5, batch_size=2, n_points=8, n_neighbours=1,
                                n_random=1, seed=7)
-        assert [h["loss"] for h in r1.history] == [h["loss"] for h in r2.history]
+        assert r1.history == r2.history
         assert r1.params["seed"] == 7 and r1.params["b_random"] == stego.STEGO_DEFAULTS["b_random"]
 
     def test_continue_training_a_head(self):

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from .._threads import with_fitted_threads
-from .._validate import check_float, check_int, describe
+from .._training import callback_stops, check_callback, record, resolve_device, seeded
+from .._validate import check_bool, check_float, check_int, describe
 from ..io import as_rgb
 from .loss import _check_window, iic_loss
 from .net import IICNet
@@ -34,9 +35,9 @@ class IICResult:
     model : IICNet
         The trained network (in eval mode).
     history : dict of lists
-        ``"loss_main"`` and ``"loss_over"`` (one value per step on that head),
-        ``"n_labels"`` (distinct argmax clusters of the main head in the batch,
-        per main step).
+        One entry per step under every key: ``"loss"``, ``"head"`` (the head
+        trained at that step, ``"over"`` or ``"main"``) and ``"n_labels"``
+        (distinct argmax clusters of that head over the batch).
     seconds : float
         Wall-clock training time.
     """
@@ -44,6 +45,12 @@ class IICResult:
     model: IICNet
     history: dict = field(default_factory=dict)
     seconds: float = 0.0
+
+    def head_losses(self, head: str) -> list:
+        """The losses of the steps that trained ``head`` ("main" or "over"), in order."""
+        if head not in ("main", "over"):
+            raise ValueError(f"`head` must be 'main' or 'over'; got {head!r}")
+        return [loss for loss, h in zip(self.history["loss"], self.history["head"]) if h == head]
 
 
 def images_to_tensor(images):
@@ -95,7 +102,7 @@ def _random_crops(images, n, crop, generator):
 @with_fitted_threads
 def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=1e-3, lam=1.0, window=5,
               width=16, jitter=True, max_rotation=15.0, max_scale=0.1, max_shift=0.1, flip=True,
-              seed=0, callback=None):
+              seed=0, device="auto", callback=None):
     """Train an :class:`IICNet` on a small set of images with the IIC loss.
 
     Each step draws ``batch_size`` random ``crop`` x ``crop`` patches, makes two
@@ -126,11 +133,14 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
         The second view's transforms (:func:`make_views`). Turn ``flip`` and
         rotations off when orientation is what the clusters should capture.
     seed : int, optional
-        Seeds the initial weights, the crops and the views.
+        Seeds the initial weights, the crops and the views; the caller's
+        global torch random state is left as it was.
+    device : str or torch.device, optional
+        "auto" (CUDA when available, else CPU), "cpu", "cuda", "cuda:N".
     callback : callable, optional
         Called as ``callback(step, info)`` after every step, ``info`` a dict
-        with ``"loss"``, ``"head"`` and (on main steps) ``"n_labels"``. A
-        return value of ``True`` stops training.
+        with ``"loss"``, ``"head"`` and ``"n_labels"``. A return value of
+        ``True`` stops training.
 
     Returns
     -------
@@ -148,8 +158,8 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
     >>> from segkit.datasets import synthetic_scene
     >>> images = [synthetic_scene((32, 32), seed=s)[0] for s in range(2)]
     >>> result = train_iic(images, k=2, k_over=4, n_steps=2, batch_size=2, crop=16, width=4)
-    >>> len(result.history["loss_main"]), len(result.history["loss_over"])
-    (1, 1)
+    >>> result.history["head"], len(result.head_losses("main"))
+    (['over', 'main'], 1)
     """
     import time
 
@@ -162,6 +172,10 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
     lam = check_float(lam, "lam", min_value=0)
     window = _check_window(window)
     seed = check_int(seed, "seed", min_value=0)
+    jitter = check_bool(jitter, "jitter")
+    flip = check_bool(flip, "flip")
+    check_callback(callback)
+    dev = resolve_device(device)
     if isinstance(images, np.ndarray) and images.ndim == 3:
         images = [images]
     if not isinstance(images, (list, tuple)) or len(images) == 0:
@@ -173,32 +187,30 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
             raise ValueError(f"`images[{i}]` has size {rgb.shape[:2]}, smaller than `crop` = {crop}")
         tensors.append(torch.from_numpy(rgb).permute(2, 0, 1).contiguous())
 
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)  # the initial weights
-    model = IICNet(k, k_over, width=width)
-    model.train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"loss_main": [], "loss_over": [], "n_labels": []}
+    generator = torch.Generator().manual_seed(seed)  # crops and views
+    history = {"loss": [], "head": [], "n_labels": []}
     t0 = time.perf_counter()
-    for step in range(n_steps):
-        head = "over" if step % 2 == 0 else "main"
-        x = _random_crops(tensors, batch_size, crop, generator)
-        x1, x2, theta = make_views(x, generator=generator, jitter=jitter, max_rotation=max_rotation,
-                                   max_scale=max_scale, max_shift=max_shift, flip=flip)
-        z = model(torch.cat([x1, x2]), head=head)  # one pass: BatchNorm sees both views
-        z1, z2 = z[:batch_size], z[batch_size:]
-        z2, mask = align_to_first(z2, theta)
-        loss = iic_loss(z1, z2, lam=lam, window=window, mask=mask)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        info = {"loss": float(loss.detach()), "head": head}
-        history[f"loss_{head}"].append(info["loss"])
-        if head == "main":
-            info["n_labels"] = int(z1.detach().argmax(dim=1).unique().numel())
-            history["n_labels"].append(info["n_labels"])
-        if callback is not None and callback(step, info) is True:
-            break
+    with seeded(seed):  # the initial weights
+        model = IICNet(k, k_over, width=width).to(dev)
+        model.train()
+        optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+        for step in range(n_steps):
+            head = "over" if step % 2 == 0 else "main"
+            x = _random_crops(tensors, batch_size, crop, generator)
+            x1, x2, theta = make_views(x, generator=generator, jitter=jitter, max_rotation=max_rotation,
+                                       max_scale=max_scale, max_shift=max_shift, flip=flip)
+            z = model(torch.cat([x1, x2]).to(dev), head=head)  # one pass: BatchNorm sees both views
+            z1, z2 = z[:batch_size], z[batch_size:]
+            z2, mask = align_to_first(z2, theta.to(dev))
+            loss = iic_loss(z1, z2, lam=lam, window=window, mask=mask)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            info = {"loss": float(loss.detach()), "head": head,
+                    "n_labels": int(z1.detach().argmax(dim=1).unique().numel())}
+            record(history, info)
+            if callback_stops(callback, step, info):
+                break
     model.eval()
     return IICResult(model=model, history=history, seconds=time.perf_counter() - t0)
 
@@ -226,11 +238,12 @@ def predict_iic(model, images, *, head="main"):
     """
     if not isinstance(model, IICNet):
         raise TypeError(f"`model` must be an IICNet; got {describe(model)}")
-    x = images_to_tensor(images)
+    p = next(model.parameters(), None)
+    x = images_to_tensor(images).to(p.device if p is not None else "cpu")
     was_training = model.training
     model.eval()
     try:
-        return model(x, head=head).numpy()
+        return model(x, head=head).cpu().numpy()
     finally:
         model.train(was_training)
 

@@ -14,7 +14,8 @@ import torch
 from torch.nn import functional as F
 
 from .._threads import with_fitted_threads
-from .._validate import check_float, check_int, describe
+from .._training import callback_stops, check_callback, record, resolve_device, seeded
+from .._validate import check_bool, check_float, check_int, describe
 from .head import StegoHead
 from .loss import STEGO_DEFAULTS, stego_loss
 
@@ -99,8 +100,9 @@ class StegoResult:
     ----------
     head : StegoHead
         The trained head, in eval mode.
-    history : list of dict
-        One dict per step: ``loss``, ``loss_self``, ``loss_knn``, ``loss_random``.
+    history : dict of lists
+        One entry per step under every key: ``loss``, ``loss_self``,
+        ``loss_knn``, ``loss_random``.
     neighbours : (N, k) ndarray
         The nearest-neighbour table used.
     params : dict
@@ -108,7 +110,7 @@ class StegoResult:
     """
 
     head: StegoHead
-    history: list = field(default_factory=list)
+    history: dict = field(default_factory=dict)
     neighbours: np.ndarray = None
     params: dict = field(default_factory=dict)
 
@@ -120,7 +122,7 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
                 lambda_knn=STEGO_DEFAULTS["lambda_knn"], lambda_random=STEGO_DEFAULTS["lambda_random"],
                 b_self=STEGO_DEFAULTS["b_self"], b_knn=STEGO_DEFAULTS["b_knn"],
                 b_random=STEGO_DEFAULTS["b_random"], centre: bool = True, seed: int = 0,
-                callback=None, head: StegoHead | None = None) -> StegoResult:
+                device="auto", callback=None, head: StegoHead | None = None) -> StegoResult:
     """Train a :class:`StegoHead` on cached backbone features with the STEGO loss.
 
     Each step draws ``batch_size`` images, ``n_points`` random positions in each
@@ -147,8 +149,11 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
     seed : int
         Seeds the head's initialisation, dropout and all sampling; the global
         torch random state is left as it was.
+    device : str or torch.device
+        "auto" (CUDA when available, else CPU), "cpu", "cuda", "cuda:N".
     callback : callable, optional
-        ``callback(step, info)`` after every step, ``info`` the step's history dict.
+        ``callback(step, info)`` after every step, ``info`` the step's losses.
+        A return value of ``True`` stops training.
     head : StegoHead, optional
         Continue training this head (e.g. a notebook's "train more" button)
         instead of a new one.
@@ -167,7 +172,7 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
     >>> feats = [torch.randn(6, 4, 5, generator=torch.Generator().manual_seed(i)) for i in range(3)]
     >>> res = train_stego(feats, code_dim=3, n_steps=2, batch_size=2, n_points=4, n_neighbours=1,
     ...                   n_random=1)
-    >>> len(res.history), res.head.code_dim
+    >>> len(res.history["loss"]), res.head.code_dim
     (2, 3)
     """
     features = _check_feature_list(features)
@@ -185,21 +190,23 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
                    b_self=b_self, b_knn=b_knn, b_random=b_random)
     for key, value in weights.items():
         check_float(value, key, min_value=0 if key.startswith("lambda") else None)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"`callback` must be callable; got {describe(callback)}")
+    centre = check_bool(centre, "centre")
+    check_callback(callback)
+    dev = resolve_device(device)
     neighbours = nearest_neighbours(features, k=n_neighbours)
     n_images = len(features)
     channels = features[0].shape[0]
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    features = [f.to(dev) for f in features]
+    with seeded(seed):
         if head is None:
             head = StegoHead(channels, code_dim, dropout=dropout)
         elif not isinstance(head, StegoHead) or head.in_channels != channels:
             raise ValueError(f"`head` must be a StegoHead with in_channels={channels}; got {describe(head)}")
+        head = head.to(dev)
         gen = torch.Generator().manual_seed(seed)
         opt = torch.optim.Adam(head.parameters(), lr=lr)
-        history = []
+        history = {"loss": [], "loss_self": [], "loss_knn": [], "loss_random": []}
         head.train()
         for step in range(n_steps):
             idx = torch.randint(n_images, (batch_size,), generator=gen)
@@ -222,9 +229,9 @@ def train_stego(features, *, code_dim: int = 70, n_steps: int = 300, batch_size:
             opt.step()
             info = {"loss": float(terms["loss"].detach()), "loss_self": terms["loss_self"],
                     "loss_knn": terms["loss_knn"], "loss_random": terms["loss_random"]}
-            history.append(info)
-            if callback is not None:
-                callback(step, info)
+            record(history, info)
+            if callback_stops(callback, step, info):
+                break
         head.eval()
     params = dict(code_dim=code_dim, n_steps=n_steps, batch_size=batch_size, n_points=n_points,
                   n_neighbours=int(neighbours.shape[1]), n_random=n_random, lr=lr, dropout=dropout,
