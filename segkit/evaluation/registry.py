@@ -11,6 +11,8 @@ is imported only when they run); a later lesson adds its own with
 from __future__ import annotations
 
 import itertools
+import json
+import warnings
 from dataclasses import dataclass, field
 
 from .._validate import check_choice, describe
@@ -58,7 +60,7 @@ def _slic(image, *, n_segments, compactness):
 
 
 def _cnn(image, method, params):
-    from ..unsupervised import segment  # torch is imported only when a CNN method runs
+    from ..cnn.segment_image import segment  # torch is imported only when a CNN method runs
 
     return segment(image, method, **params).labels
 
@@ -143,9 +145,9 @@ register_method("felzenszwalb", _felzenszwalb, dict(scale=100.0, sigma=0.8, min_
 register_method("slic", _slic, dict(n_segments=100, compactness=10.0),
                 description="SLIC superpixels (segkit.superpixels.slic)")
 register_method("kanezaki2018", _kanezaki2018, dict(_CNN_DEFAULTS, n_segments=10000, compactness=100.0),
-                description="unsupervised CNN with a superpixel target (Kanezaki 2018; segkit.unsupervised.segment)")
+                description="unsupervised CNN with a superpixel target (Kanezaki 2018; segkit.segment)")
 register_method("kim2020", _kim2020, dict(_CNN_DEFAULTS, mu=1.0),
-                description="unsupervised CNN with the continuity loss (Kim et al. 2020; segkit.unsupervised.segment)")
+                description="unsupervised CNN with the continuity loss (Kim et al. 2020; segkit.segment)")
 
 
 def variants(methods, params=None) -> list:
@@ -163,12 +165,22 @@ def variants(methods, params=None) -> list:
     Returns
     -------
     list of (str, dict)
-        Every parameter of the method, defaults filled in.
+        Every parameter of the method, defaults filled in. Each variant comes
+        once: a method named twice, or a value repeated in a grid
+        (``"kmeans,kmeans"``, ``{"k": [4, 4]}``, ``{"position_weight": [0, 0.0]}``),
+        gives one variant, and a warning says so, so that a summary never
+        counts an image twice.
 
     Raises
     ------
     ValueError
-        For an unknown method or parameter (the message lists the accepted ones).
+        For an unknown method or parameter (the message lists the accepted
+        ones), or an empty list of values (a grid with no point in it).
+
+    Warns
+    -----
+    UserWarning
+        When repeated variants were dropped.
 
     Examples
     --------
@@ -200,10 +212,30 @@ def variants(methods, params=None) -> list:
                 raise ValueError(f"`params`: method {name!r} has no parameter {key!r}; accepted: {allowed}")
         keys = list(overrides)
         grids = [v if isinstance(v, (list, tuple)) else [v] for v in overrides.values()]
+        for key, grid in zip(keys, grids):
+            if not grid:
+                raise ValueError(f"`params`: {name}.{key} is an empty list of values; give at least one value")
         for combo in itertools.product(*grids):
             p = dict(defaults)
             p.update((k, _like_default(defaults[k], v)) for k, v in zip(keys, combo))
             out.append((name, p))
+    return _unique(out)
+
+
+def _unique(pairs) -> list:
+    """``pairs`` without repeats (first kept, order kept), with a warning naming the repeated variants."""
+    seen, out, repeated = set(), [], []
+    for name, p in pairs:
+        key = (name, json.dumps(p, sort_keys=True, default=repr))
+        if key in seen:
+            repeated.append(_label(name, p))
+        else:
+            seen.add(key)
+            out.append((name, p))
+    if repeated:
+        shown = ", ".join(dict.fromkeys(repeated))
+        warnings.warn(f"`methods`/`params`: the variant(s) {shown} came more than once; each is computed and "
+                      "counted once", UserWarning, stacklevel=3)
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 
@@ -84,10 +85,26 @@ def summarize(rows, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -
         ddof=1), ``ci_low``, ``ci_high`` (of ``all``), ``finest`` and
         ``coarsest`` (means), ``failed`` (images whose method raised),
         ``seconds_mean`` and ``seconds_median`` (per image).
+
+    Warns
+    -----
+    UserWarning
+        When an image has more than one row for a variant and protocol (rows
+        of two files put together, say): the first is used, so that no image
+        counts twice in a mean or an interval.
     """
-    groups = {}
+    groups, seen, repeated = {}, set(), 0
     for r in rows:
-        groups.setdefault((r["method"], r["params"], r["max_side"]), []).append(r)
+        variant = (r["method"], r["params"], r["max_side"])
+        once = (variant, r.get("split"), str(r["image"]), r["protocol"])
+        if once in seen:
+            repeated += 1
+            continue
+        seen.add(once)
+        groups.setdefault(variant, []).append(r)
+    if repeated:
+        warnings.warn(f"`rows`: {repeated} repeated row(s) of an image, variant and protocol already seen are "
+                      "ignored; each image is counted once", UserWarning, stacklevel=2)
     out = []
     for (method, params, max_side), grp in groups.items():
         failed = {r["image"] for r in grp if r["protocol"] == _FAILED}
