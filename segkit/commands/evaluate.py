@@ -7,19 +7,31 @@ Example::
 
 ``--param METHOD.NAME=VALUE`` sets a method's parameter (repeatable); a
 comma-separated list of values makes a grid, every combination a variant of
-its own. Rows already in ``--output`` are skipped (stop a run and start it
-again to continue); ``--summary`` (default: the output's name with ``.md``)
-gets the Markdown tables. ``--scheduler tcp://HOST:PORT`` runs the images on
-a Dask distributed cluster (optional packages dask and distributed).
+its own. A repeated id, method or grid value runs once (a warning says so).
+Images whose rows are all in ``--output`` are skipped (stop a run, even with
+``kill -9``, and start it again to continue); damaged lines of that file are
+moved to ``OUTPUT.damaged`` and computed again. ``--summary`` (default: the
+output's name with ``.md``) gets the Markdown tables. Both paths are checked
+before anything is computed. ``--scheduler tcp://HOST:PORT`` runs the images
+on a Dask distributed cluster (optional packages dask and distributed); with
+``--jobs N`` the worker processes end when the command ends, however it ends.
 
 Exit status: 0 when every image x method was scored, 1 when some raised (their
-rows record the error; the others are complete), 2 on bad arguments.
+rows record the error; the others are complete), 2 on bad arguments or a file
+that cannot be read or written, 130 when interrupted.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 from pathlib import Path
+
+#: Argument of :func:`segkit.evaluation.evaluate` -> the option of this command that gives it.
+_OPTIONS = {"methods": "--methods", "params": "--param", "ids": "--ids", "limit": "--limit", "split": "--split",
+            "max_side": "--max-side", "jobs": "--jobs", "scheduler": "--scheduler", "output": "--output",
+            "summary": "--summary", "root": "--root", "retry_failed": "--retry-failed"}
 
 
 def add_arguments(parser) -> None:
@@ -74,9 +86,26 @@ def parse_params(items) -> dict:
         method, dot, param = name.partition(".")
         if not sep or not dot or not method or not param or not values:
             raise ValueError(f"--param must look like METHOD.NAME=VALUE (e.g. kmeans.k=5); got '{item}'")
+        if any(not v.strip() for v in values.split(",")):
+            raise ValueError(f"--param {name.strip()}: an empty value in '{values}'; give values such as "
+                             f"{name.strip()}=4,8")
         parsed = [_value(v) for v in values.split(",")]
         out.setdefault(method.strip(), {})[param.strip()] = parsed if len(parsed) > 1 else parsed[0]
     return out
+
+
+def _default_summary(output: str) -> str:
+    """The output's name with ``.md`` (``results.csv`` -> ``results.md``), never the output itself."""
+    path = Path(output)
+    try:
+        return str(path.with_suffix(".md") if path.suffix != ".md" else path.with_name(path.stem + ".summary.md"))
+    except ValueError:  # no file name ('.', '/'): evaluate refuses that --output, naming it
+        return str(output) + ".md"
+
+
+def _for_cli(text: str, names: dict) -> str:
+    """A message of :func:`evaluate` with its argument names (`output`) as the options typed (--output)."""
+    return re.sub(r"`([a-z_]+)`", lambda m: names.get(m.group(1), m.group(0)), str(text))
 
 
 def run(args) -> int:
@@ -89,15 +118,31 @@ def run(args) -> int:
             params = ", ".join(f"{k}={v}" for k, v in m.defaults.items())
             print(f"{name}: {m.description}\n    {params}")
         return 0
-    summary = args.summary or str(Path(args.output).with_suffix(".md"))
+    summary = args.summary or _default_summary(args.output)
+    names = dict(_OPTIONS)
+    if args.summary is None:
+        names["summary"] = "--summary (by default the --output name with .md)"
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        kind = "" if issubclass(category, UserWarning) else f"{category.__name__}: "
+        print(f"{prog}: warning: {kind}{_for_cli(message, names)}", file=sys.stderr)
+
     try:
-        params = parse_params(args.param)
-        rows = evaluate(args.methods, args.split, args.root, params=params, ids=args.ids, limit=args.limit,
-                        max_side=args.max_side, jobs=args.jobs, scheduler=args.scheduler, output=args.output,
-                        summary=summary, retry_failed=args.retry_failed, progress=not args.no_progress)
-    except (ValueError, TypeError, ImportError, FileNotFoundError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UserWarning)  # the command's warnings are printed, never raised
+            warnings.showwarning = show
+            params = parse_params(args.param)
+            rows = evaluate(args.methods, args.split, args.root, params=params, ids=args.ids, limit=args.limit,
+                            max_side=args.max_side, jobs=args.jobs, scheduler=args.scheduler, output=args.output,
+                            summary=summary, retry_failed=args.retry_failed, progress=not args.no_progress)
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        # OSError: a file that cannot be read or written, a scheduler that does not answer; never a traceback
+        print(f"{prog}: error: {_for_cli(exc, names)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted; the images finished so far are in {args.output}: run the same command "
+              "again to go on", file=sys.stderr)
+        return 130
     failed = sorted({(r["image"], r["method"]) for r in rows if r["error"]})
     n_pairs = len({(r["image"], r["method"], r["params"]) for r in rows})
     print(f"{n_pairs} image x method results in {args.output}; summary in {summary}")

@@ -9,14 +9,20 @@ standard deviations and bootstrap confidence intervals.
 
 The runner is built for long runs on shared machines:
 
-* **resumable**: rows already in the output CSV are not computed again (a run
-  that was stopped continues where it stopped);
+* **resumable**: a task (image x method variant) whose rows are all in the
+  output CSV is not computed again (a run that was stopped, even killed,
+  continues where it stopped); each task's rows are written in one write, and
+  damaged lines are set aside in ``<output>.damaged`` and computed again;
+* **nothing counted twice**: a repeated id, method or grid value runs once;
 * **robust**: an exception on one image is recorded in that image's row
   (column ``error``) and the others go on;
 * **parallel** over images with joblib worker processes (``jobs=N``), or on a
   Dask distributed cluster (``scheduler="tcp://host:8786"``, needs the
   optional ``dask`` and ``distributed`` packages, imported only then); the
-  rows do not depend on the path taken (only ``seconds`` does).
+  rows do not depend on the path taken (only ``seconds`` does); worker
+  processes end with the run, however it ends;
+* **checked first**: the output paths and the scheduler are tried before any
+  image is computed.
 
 Methods live in a registry (:data:`METHODS`, :func:`register_method`), so a
 later lesson adds its method with one call. The command line is
@@ -31,9 +37,13 @@ One concept per file:
   annotator with every protocol of :data:`PROTOCOL_NAMES`, and which segments
   each protocol sees.
 - ``results_csv.py``: the results CSV, :data:`CSV_COLUMNS`, :func:`read_rows`
-  and the writing of rows (numbers parsed back exactly).
+  and the writing of rows (numbers parsed back exactly, damaged lines found).
+- ``resume.py``: which tasks of an existing CSV are done, and setting its
+  damaged lines aside.
+- ``paths.py``: output paths tried before computing.
 - ``tasks.py``: one task (one image x one method variant, never raises) and
-  the three ways to run tasks: serial, joblib processes, a Dask cluster.
+  the three ways to run tasks: serial, joblib processes (which die with their
+  parent), a Dask cluster (connected with a short timeout).
 - ``run.py``: :func:`evaluate`, the runner that ties these together. Start
   reading there.
 - ``report.py``: :func:`bootstrap_ci`, :func:`summarize` and
