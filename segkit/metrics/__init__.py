@@ -48,8 +48,13 @@ One concept per file:
 - ``average_precision.py``: :func:`segment_pr_curve`,
   :func:`segment_average_precision`, and :func:`kanezaki_scores` (the
   paper's protocol at several thresholds in one call).
-- ``annotators.py``: :func:`over_annotators`, the named :data:`PROTOCOLS` and
-  :func:`score`.
+- ``annotators.py``: :func:`over_annotators`, any metric against several
+  annotators.
+- ``protocols.py``: the named protocols (:data:`PROTOCOL_NAMES`,
+  :data:`LOWER_IS_BETTER`) and the one function that scores a segmentation
+  against its image's annotators, :func:`score_annotators` (and
+  :func:`score` for one annotation, :func:`score_dataset` for the mean over
+  images), used by the evaluation runner, IIC, STEGO and the lessons.
 - ``pooled.py``: :func:`pooled_best_overlap`, the authors' pooled protocol.
 
 >>> import numpy as np
@@ -61,7 +66,7 @@ One concept per file:
 
 from __future__ import annotations
 
-from .annotators import PROTOCOLS, over_annotators, score
+from .annotators import over_annotators
 from .average_precision import kanezaki_scores, segment_average_precision, segment_pr_curve
 from .components import connected_components
 from .contingency import contingency_table
@@ -81,6 +86,7 @@ from .matching import (
     segmentation_covering,
 )
 from .partition import adapted_rand_error, variation_of_information
+from .protocols import LOWER_IS_BETTER, PROTOCOL_NAMES, score, score_annotators, score_dataset
 from .pooled import POOLED_MODES, pooled_best_overlap
 from .superpixel_scores import boundary_recall, undersegmentation_error
 
@@ -98,7 +104,10 @@ __all__ = [
     "undersegmentation_error",
     "connected_components",
     "over_annotators",
-    "PROTOCOLS",
+    "PROTOCOL_NAMES",
+    "LOWER_IS_BETTER",
+    "score_annotators",
+    "score_dataset",
     "score",
     "segment_iou_table",
     "segment_matches",

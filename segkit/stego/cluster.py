@@ -154,10 +154,10 @@ def _relabel_by_first_appearance(labels):
 def evaluate_segmentations(predictions, ground_truths) -> dict:
     """Hungarian-matched mIoU and pixel accuracy, per image and averaged.
 
-    Each prediction is matched one-to-one to each human annotation of its
-    image (:func:`segkit.metrics.hungarian_miou`,
-    :func:`segkit.metrics.pixel_accuracy`); an image's score is the mean over
-    its annotators, the reported score the mean over images.
+    STEGO's protocol, through :func:`segkit.metrics.score_dataset`: each
+    prediction is matched one-to-one to each human annotation of its image;
+    an image's score is the mean over its annotators, the reported score the
+    mean over images.
 
     Parameters
     ----------
@@ -181,20 +181,13 @@ def evaluate_segmentations(predictions, ground_truths) -> dict:
     >>> evaluate_segmentations([p], [[p, 1 - p]])["miou"]
     1.0
     """
-    from ..metrics import hungarian_scores
+    from ..metrics import score_dataset
 
-    if len(predictions) != len(ground_truths):
-        raise ValueError(
-            f"`predictions` and `ground_truths` must have the same length; got {len(predictions)} "
-            f"and {len(ground_truths)}"
-        )
-    per_image = []
-    for pred, gts in zip(predictions, ground_truths):
-        if isinstance(gts, np.ndarray):
-            gts = [gts]
-        scores = [hungarian_scores(pred, gt) for gt in gts]
-        per_image.append({"miou": float(np.mean([s["miou"] for s in scores])),
-                          "accuracy": float(np.mean([s["accuracy"] for s in scores]))})
-    return {"miou": float(np.mean([s["miou"] for s in per_image])),
-            "accuracy": float(np.mean([s["accuracy"] for s in per_image])),
-            "per_image": per_image}
+    if hasattr(predictions, "__len__") and hasattr(ground_truths, "__len__") \
+            and len(predictions) != len(ground_truths):
+        raise ValueError(f"`predictions` and `ground_truths` must have the same length; got "
+                         f"{len(predictions)} and {len(ground_truths)}")
+    scores = score_dataset(predictions, ground_truths, protocols=("hungarian mIoU", "hungarian accuracy"))
+    return {"miou": scores["hungarian mIoU"], "accuracy": scores["hungarian accuracy"],
+            "per_image": [{"miou": s["hungarian mIoU"], "accuracy": s["hungarian accuracy"]}
+                          for s in scores["per_image"]]}
