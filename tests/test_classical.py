@@ -457,3 +457,38 @@ def test_image_errors_are_shared():
         C.otsu_threshold(np.zeros((4, 4)))
     with pytest.raises(TypeError, match="image"):
         C.kmeans_segment("not an image", 2)
+
+
+# --- typos that would take all the memory (or the afternoon) are refused ------------------------
+
+@pytest.mark.parametrize("call, match", [
+    (lambda img: C.otsu_threshold(img, nbins=10 ** 9), "`nbins` must be at most 65536"),
+    (lambda img: C.otsu_variance_curve(img, nbins=70000), "`nbins` must be at most 65536"),
+    (lambda img: C.multi_otsu_thresholds(img, 3, nbins=10 ** 5), "`nbins` must be at most 4096"),
+    (lambda img: C.multi_otsu_segment(img, 5, nbins=512), r"`nbins` = 512 with `classes` = 5 .* at most 256"),
+    (lambda img: C.multi_otsu_thresholds(img, 4, nbins=2000), "at most 1625 bins"),
+])
+def test_threshold_bins_bounded(call, match):
+    img, _ = four_quadrants()
+    with pytest.raises(ValueError, match=match):
+        call(img)
+
+
+def test_kmeans_distance_table_bounded():
+    from segkit.classical.kmeans import MAX_TABLE
+
+    x = np.zeros((MAX_TABLE // 1000 + 1, 1))   # N x 1000 is just above the limit
+    with pytest.raises(ValueError, match=r"`k` = 1000 is too many clusters .*MAX_TABLE"):
+        C.kmeans(x, 1000)
+    with pytest.raises(ValueError, match="`k` = 1000 is too many"):
+        C.kmeans_history(x, 1000)
+    img = np.zeros((400, 400, 3))
+    with pytest.raises(ValueError, match="shrink the image"):
+        C.kmeans_segment(img, 400)
+
+
+@pytest.mark.parametrize("seed", [-1, np.int64(-3)])
+def test_kmeans_negative_seed_named(seed):
+    x, _ = blobs(n_per=10)
+    with pytest.raises(ValueError, match="`seed` must be at least 0"):
+        C.kmeans(x, 2, seed=seed)

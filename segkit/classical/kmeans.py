@@ -19,6 +19,15 @@ from ..io import as_rgb
 from .features import pixel_features
 
 
+#: Largest samples x clusters product :func:`kmeans` accepts. Lloyd's
+#: algorithm as written here keeps the (N, k) table of squared distances in
+#: memory, with two or three temporaries of its size, in float64: at this
+#: limit the peak is about 1.2 GB, what Binder's 2 GiB can spare. The lessons
+#: stay far below it (k up to 20 on images of at most 481 x 321 pixels: 3
+#: million); a typo such as k=100000 on a lesson image would exceed the memory.
+MAX_TABLE = 50_000_000
+
+
 @dataclass(frozen=True)
 class KMeansResult:
     """Outcome of :func:`kmeans`.
@@ -52,6 +61,13 @@ def _check_features(features, k):
     k = check_int(k, "k", min_value=1)
     if k > x.shape[0]:
         raise ValueError(f"`k` must not exceed the number of samples ({x.shape[0]}); got {k}")
+    if x.shape[0] * k > MAX_TABLE:
+        raise ValueError(
+            f"`k` = {k} is too many clusters for {x.shape[0]:,} samples: every iteration holds a "
+            f"{x.shape[0]:,} x {k} table of distances ({x.shape[0] * k * 8 / 1e9:.1f} GB, several "
+            f"times over), and samples x k is limited to {MAX_TABLE:,} (segkit.classical.kmeans."
+            f"MAX_TABLE). Lower k or shrink the image (load_image(..., max_side=...))"
+        )
     return x, k
 
 
@@ -127,6 +143,8 @@ def _check_kmeans_args(init, max_iter, tol, seed):
     if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)) \
             or isinstance(seed, bool):
         raise TypeError(f"`seed` must be an int, a numpy Generator or None; got {describe(seed)}")
+    if isinstance(seed, (int, np.integer)) and seed < 0:
+        raise ValueError(f"`seed` must be at least 0 (numpy seeds are non-negative); got {seed}")
     return max_iter, tol
 
 
@@ -147,7 +165,7 @@ def kmeans(features, k, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4, s
     features : (N, D) ndarray
         One row per sample (e.g. :func:`pixel_features`).
     k : int
-        Number of clusters, 1 <= k <= N.
+        Number of clusters, 1 <= k <= N (and N * k at most :data:`MAX_TABLE`).
     init : {"k-means++", "random"}
         k-means++ draws each new centre with probability proportional to its
         squared distance to the nearest centre already drawn; "random" takes
@@ -168,8 +186,9 @@ def kmeans(features, k, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4, s
     Raises
     ------
     ValueError
-        If ``k < 1`` or ``k > N``, ``features`` is not (N, D) finite numbers,
-        ``init`` is unknown, ``n_init < 1``, ``max_iter < 1`` or ``tol < 0``.
+        If ``k < 1`` or ``k > N``, ``N * k`` exceeds :data:`MAX_TABLE`,
+        ``features`` is not (N, D) finite numbers, ``init`` is unknown,
+        ``n_init < 1``, ``max_iter < 1``, ``tol < 0`` or ``seed < 0``.
     TypeError
         If ``k`` is not an integer or ``seed`` is not an int/Generator/None.
 

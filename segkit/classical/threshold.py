@@ -32,8 +32,33 @@ def to_gray(image) -> np.ndarray:
     return np.clip(rgb2gray(as_rgb(image, "image").astype(np.float64)), 0.0, 1.0)
 
 
+#: Most histogram bins the thresholds accept: one per level of a 16-bit image.
+#: More cannot separate anything more, and a typo (nbins=10**9) would ask for
+#: gigabytes of counts.
+MAX_NBINS = 65536
+
+
+#: Multi-Otsu searches every tuple of ``classes - 1`` thresholds over a table of
+#: nbins x nbins float32 (scikit-image's look-up table): at most 4096 bins
+#: (a 32 MB table), and nbins ** (classes - 1) at most 256 ** 4, the search of
+#: the default 256 bins and 5 classes (about 5 s); beyond, a search takes
+#: minutes to days.
+MAX_MULTI_NBINS = 4096
+
+
 def _check_nbins(nbins):
-    return check_int(nbins, "nbins", min_value=2)
+    return check_int(nbins, "nbins", min_value=2, max_value=MAX_NBINS)
+
+
+def _check_multi_nbins(nbins, classes):
+    nbins = check_int(nbins, "nbins", min_value=2, max_value=MAX_MULTI_NBINS)
+    if nbins ** (classes - 1) > 256 ** 4:
+        most = int(256 ** (4 / (classes - 1)))
+        raise ValueError(
+            f"`nbins` = {nbins} with `classes` = {classes} would search {nbins}**{classes - 1} "
+            f"threshold tuples (from minutes to days); with {classes} classes use at most {most} bins"
+        )
+    return nbins
 
 
 def threshold_segment(image, threshold) -> np.ndarray:
@@ -76,7 +101,7 @@ def otsu_threshold(image, *, nbins=256) -> float:
     ----------
     image : (H, W) or (H, W, 3) ndarray
     nbins : int
-        Histogram bins (>= 2).
+        Histogram bins, 2 to :data:`MAX_NBINS` (65536).
 
     Returns
     -------
@@ -89,8 +114,8 @@ def otsu_threshold(image, *, nbins=256) -> float:
     Raises
     ------
     ValueError
-        If ``nbins < 2`` or the image has a single grey level (no threshold
-        separates anything).
+        If ``nbins`` is outside 2..65536 or the image has a single grey level
+        (no threshold separates anything).
 
     References
     ----------
@@ -161,7 +186,7 @@ def otsu_variance_curve(image, *, nbins=256):
     ----------
     image : (H, W) or (H, W, 3) ndarray
     nbins : int
-        Histogram bins over [0, 1] (>= 2).
+        Histogram bins over [0, 1], 2 to :data:`MAX_NBINS`.
 
     Returns
     -------
@@ -173,7 +198,7 @@ def otsu_variance_curve(image, *, nbins=256):
     Raises
     ------
     ValueError
-        If ``nbins < 2``.
+        If ``nbins`` is outside 2..65536.
 
     Examples
     --------
@@ -205,6 +230,8 @@ def multi_otsu_thresholds(image, classes=3, *, nbins=256) -> np.ndarray:
         Number of classes, 2 to 5 (the search is exhaustive over
         threshold tuples, so its cost grows as nbins ** (classes - 1)).
     nbins : int
+        Histogram bins, 2 to :data:`MAX_MULTI_NBINS` (4096), and at most
+        256 with 5 classes (see :data:`MAX_MULTI_NBINS`).
 
     Returns
     -------
@@ -214,8 +241,8 @@ def multi_otsu_thresholds(image, classes=3, *, nbins=256) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``classes`` is outside 2..5, ``nbins < 2``, or the image has fewer
-        distinct grey levels than ``classes``.
+        If ``classes`` is outside 2..5, ``nbins`` outside the range above, or
+        the image has fewer distinct grey levels than ``classes``.
 
     References
     ----------
@@ -232,7 +259,7 @@ def multi_otsu_thresholds(image, classes=3, *, nbins=256) -> np.ndarray:
 
     gray = to_gray(image)
     classes = check_int(classes, "classes", min_value=2, max_value=5)
-    nbins = _check_nbins(nbins)
+    nbins = _check_multi_nbins(nbins, classes)
     n_levels = np.unique(gray).size
     if n_levels < classes:
         raise ValueError(
