@@ -11,6 +11,8 @@ from __future__ import annotations
 import numbers
 import operator
 
+import sys
+
 import numpy as np
 
 __all__ = [
@@ -103,6 +105,74 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be True or False; got {describe(value)}")
     return bool(value)
+
+
+def check_tensor(value, name: str, shape, *, kind: str = "any", like=None):
+    """Check that ``value`` is a torch tensor of the given shape; return it.
+
+    The one shape check of the torch code (losses, IIC, STEGO). torch is not
+    imported here: if the caller has no torch loaded, nothing can be a tensor.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The argument's name, for messages.
+    shape : tuple of str or int, or a str with ``...``
+        One entry per dimension: an int must match exactly; a letter (``"B"``,
+        ``"C"``, ``"H"``) matches any size, unless ``like`` gives it. A
+        trailing ``"..."`` allows any number of further dimensions.
+    kind : {"any", "float", "int", "bool"}
+        The element type required.
+    like : dict, optional
+        Sizes the letters must take, e.g. ``{"B": 2, "H": 5, "W": 7}`` from
+        another tensor.
+
+    Raises
+    ------
+    TypeError
+        Not a tensor, or the wrong element type.
+    ValueError
+        The wrong number of dimensions or a size that does not match.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_tensor(torch.zeros(2, 3, 4, 4), "response", ("B", "C", "H", "W"), kind="float").shape
+    torch.Size([2, 3, 4, 4])
+    >>> check_tensor(torch.zeros(2, 4, 5, dtype=torch.long), "target", ("B", "H", "W"), like={"W": 4})
+    Traceback (most recent call last):
+    ...
+    ValueError: `target` must have shape (B, H, W) with W = 4; got (2, 4, 5)
+    """
+    torch = sys.modules.get("torch")
+    dims = tuple(shape)
+    open_end = bool(dims) and dims[-1] == "..."
+    fixed = dims[:-1] if open_end else dims
+    spec = "(" + ", ".join(str(d) for d in dims) + ")"
+    if torch is None or not isinstance(value, torch.Tensor):
+        raise TypeError(f"`{name}` must be a torch.Tensor of shape {spec}; got {describe(value)}")
+    got = tuple(value.shape)
+    if len(got) < len(fixed) or (not open_end and len(got) != len(fixed)):
+        raise ValueError(f"`{name}` must have shape {spec}; got shape {got}")
+    like = like or {}
+    wanted = {d: like[d] for d in fixed if isinstance(d, str) and d in like}
+    for d, n in zip(fixed, got):
+        expected = d if isinstance(d, int) else wanted.get(d)
+        if expected is not None and n != expected:
+            given = ", ".join(f"{k} = {v}" for k, v in wanted.items())
+            raise ValueError(f"`{name}` must have shape {spec}" + (f" with {given}" if given else "")
+                             + f"; got {got}")
+    kinds = {
+        "any": (lambda t: True, "any"),
+        "float": (lambda t: t.is_floating_point(), "a floating-point"),
+        "int": (lambda t: not t.is_floating_point() and not t.is_complex() and t.dtype != torch.bool, "an integer"),
+        "bool": (lambda t: t.dtype == torch.bool, "a boolean"),
+    }
+    ok, words = kinds[kind]
+    if not ok(value):
+        raise TypeError(f"`{name}` must be {words} tensor; got dtype {value.dtype}")
+    return value
 
 
 def check_choice(value, name: str, choices) -> str:

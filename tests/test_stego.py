@@ -68,9 +68,9 @@ class TestCorrelations:
         f1, f2, c1, _ = tiny
         with pytest.raises(ValueError, match="same batch size and channels"):
             stego.feature_correlation(f1, c1)
-        with pytest.raises(ValueError, match=r"shape \(B, C, H, W\)"):
+        with pytest.raises(ValueError, match=r"`f1` must have shape \(B, C, N, \.\.\.\)"):
             stego.feature_correlation(f1[0, 0], f2)
-        with pytest.raises(TypeError, match="torch tensor"):
+        with pytest.raises(TypeError, match="must be a torch.Tensor"):
             stego.code_correlation(np.zeros((1, 2, 3)), c1)
 
 
@@ -284,7 +284,7 @@ class TestTraining:
             stego.train_stego(feats, n_steps=1, n_neighbours=1, callback=3)
         with pytest.raises(ValueError, match="`head` must be a StegoHead with in_channels=16"):
             stego.train_stego(feats, n_steps=1, n_neighbours=1, head=stego.StegoHead(5))
-        with pytest.raises(ValueError, match=r"`features\[1\]` must be a \(C, h, w\) tensor"):
+        with pytest.raises(ValueError, match=r"`features\[1\]` must have shape \(C, h, w\)"):
             stego.train_stego([feats[0], torch.zeros(3)], n_steps=1)
 
 

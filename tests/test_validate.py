@@ -51,3 +51,34 @@ def test_check_label_map():
 def test_check_same_shape():
     with pytest.raises(ValueError, match="same height and width"):
         check_same_shape(np.zeros((2, 3)), np.zeros((3, 2)), "a", "b")
+
+
+class TestCheckTensor:
+    """The one tensor shape check (used by the CNN losses, IIC and STEGO)."""
+
+    def test_accepts_and_returns(self):
+        torch = pytest.importorskip("torch")
+        from segkit._validate import check_tensor
+
+        x = torch.zeros(2, 3, 4, 5)
+        assert check_tensor(x, "x", ("B", "C", "H", "W"), kind="float", like={"B": 2, "W": 5}) is x
+        assert check_tensor(torch.zeros(1, 2, 3, 4, 5), "x", ("B", "C", "...")).ndim == 5
+
+    @pytest.mark.parametrize("value, shape, kind, like, error, text", [
+        ("not a tensor", ("B",), "any", None, TypeError, "`x` must be a torch.Tensor of shape (B)"),
+        ("zeros(2, 3)", ("B", "C", "H"), "any", None, ValueError, "`x` must have shape (B, C, H); got shape (2, 3)"),
+        ("zeros(2, 3)", ("B", 4), "any", None, ValueError, "`x` must have shape (B, 4); got (2, 3)"),
+        ("zeros(2, 3)", ("B", "C"), "any", {"C": 5}, ValueError, "with C = 5; got (2, 3)"),
+        ("zeros(2, 3)", ("B", "C"), "int", None, TypeError, "`x` must be an integer tensor"),
+        ("ones(2, 3).long()", ("B", "C"), "float", None, TypeError, "floating-point"),
+        ("ones(2, 3).long()", ("B", "C"), "bool", None, TypeError, "boolean"),
+        ("zeros(2)", ("B", "C", "..."), "any", None, ValueError, "(B, C, ...)"),
+    ])
+    def test_refuses_naming_the_argument(self, value, shape, kind, like, error, text):
+        torch = pytest.importorskip("torch")
+        from segkit._validate import check_tensor
+
+        value = eval(f"torch.{value}", {"torch": torch}) if value != "not a tensor" else value
+        with pytest.raises(error) as err:
+            check_tensor(value, "x", shape, kind=kind, like=like)
+        assert text in str(err.value)

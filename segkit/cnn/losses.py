@@ -28,7 +28,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from .._validate import check_int, describe
+from .._validate import check_int, check_tensor, describe
 from .scribbles import UNLABELLED
 
 __all__ = [
@@ -44,12 +44,7 @@ SCRIBBLE_UNLABELLED = UNLABELLED
 
 
 def _check_response(response, name="response", *, min_hw=1):
-    if not isinstance(response, torch.Tensor):
-        raise TypeError(f"`{name}` must be a torch.Tensor of shape (B, C, H, W); got {describe(response)}")
-    if response.ndim != 4:
-        raise ValueError(f"`{name}` must have shape (B, C, H, W); got shape {tuple(response.shape)}")
-    if not response.is_floating_point():
-        raise TypeError(f"`{name}` must be a floating-point tensor; got dtype {response.dtype}")
+    check_tensor(response, name, ("B", "C", "H", "W"), kind="float")
     b, c, h, w = response.shape
     if b < 1 or c < 2:
         raise ValueError(f"`{name}` needs B >= 1 and C >= 2 channels; got shape {tuple(response.shape)}")
@@ -59,25 +54,15 @@ def _check_response(response, name="response", *, min_hw=1):
 
 
 def _check_target(target, response, name):
-    if not isinstance(target, torch.Tensor):
-        raise TypeError(f"`{name}` must be a torch.Tensor of shape (B, H, W); got {describe(target)}")
-    if target.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-        raise TypeError(f"`{name}` must hold integer labels; got dtype {target.dtype}")
     b, _, h, w = response.shape
-    if tuple(target.shape) != (b, h, w):
-        raise ValueError(
-            f"`{name}` must have shape (B, H, W) = {(b, h, w)} to match the response; "
-            f"got {tuple(target.shape)}")
+    check_tensor(target, name, ("B", "H", "W"), kind="int", like={"B": b, "H": h, "W": w})
     if target.device != response.device:
         raise ValueError(f"`{name}` is on {target.device} but the response is on {response.device}")
 
 
 def _check_mask(mask, response):
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"`mask` must be a boolean torch.Tensor of shape (B, H, W); got {describe(mask)}")
     b, _, h, w = response.shape
-    if tuple(mask.shape) != (b, h, w):
-        raise ValueError(f"`mask` must have shape {(b, h, w)}; got {tuple(mask.shape)}")
+    check_tensor(mask, "mask", ("B", "H", "W"), kind="bool", like={"B": b, "H": h, "W": w})
 
 
 def feature_similarity_loss(response: torch.Tensor, target: torch.Tensor | None = None, *,

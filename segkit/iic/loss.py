@@ -38,7 +38,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from .._validate import check_choice, check_float, check_int, describe
+from .._validate import check_choice, check_float, check_int, check_tensor, describe
 
 __all__ = ["EPS", "iic_joint", "iic_loss"]
 
@@ -47,19 +47,11 @@ EPS = sys.float_info.epsilon
 
 
 def _check_maps(z1, z2, mask):
-    for name, z in (("z1", z1), ("z2", z2)):
-        if not isinstance(z, torch.Tensor):
-            raise TypeError(f"`{name}` must be a torch tensor of shape (B, k, H, W); got {describe(z)}")
-        if z.ndim != 4:
-            raise ValueError(f"`{name}` must have shape (B, k, H, W); got shape {tuple(z.shape)}")
-    if z1.shape != z2.shape:
-        raise ValueError(f"`z1` and `z2` must have the same shape; got {tuple(z1.shape)} and {tuple(z2.shape)}")
+    check_tensor(z1, "z1", ("B", "k", "H", "W"))
+    b, k, h, w = z1.shape
+    check_tensor(z2, "z2", ("B", "k", "H", "W"), like={"B": b, "k": k, "H": h, "W": w})
     if mask is not None:
-        if not isinstance(mask, torch.Tensor):
-            raise TypeError(f"`mask` must be a torch tensor of shape (B, 1, H, W); got {describe(mask)}")
-        b, _, h, w = z1.shape
-        if tuple(mask.shape) != (b, 1, h, w):
-            raise ValueError(f"`mask` must have shape {(b, 1, h, w)}; got {tuple(mask.shape)}")
+        check_tensor(mask, "mask", ("B", 1, "H", "W"), like={"B": b, "H": h, "W": w})
 
 
 def _check_window(window) -> int:

@@ -17,20 +17,14 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from .._validate import check_int, describe
+from .._validate import check_int, check_tensor, describe
 
 __all__ = ["feature_correlation", "point_correlation", "code_correlation"]
 
 
 def _check_maps(x, name):
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"`{name}` must be a torch tensor of shape (B, C, ...); got {describe(x)}")
-    if x.ndim < 3:
-        raise ValueError(
-            f"`{name}` must have shape (B, C, H, W) or (B, C, N) (batch, channels, positions); "
-            f"got shape {tuple(x.shape)}"
-        )
-    return x
+    """(B, C, H, W) maps or (B, C, N) positions."""
+    return check_tensor(x, name, ("B", "C", "N", "..."))
 
 
 def _cosine(a, b, name_a, name_b):

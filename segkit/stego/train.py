@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from .._threads import with_fitted_threads
 from .._training import callback_stops, check_callback, record, resolve_device, seeded
-from .._validate import check_bool, check_float, check_int, describe
+from .._validate import check_bool, check_float, check_int, check_tensor, describe
 from .head import StegoHead
 from .loss import STEGO_DEFAULTS, stego_loss
 
@@ -29,15 +29,16 @@ def _check_feature_list(features, name="features"):
         raise TypeError(f"`{name}` must be a non-empty list of (C, h, w) tensors; got {describe(features)}")
     out = []
     for i, f in enumerate(features):
-        if not isinstance(f, torch.Tensor) or f.ndim != 3:
-            got = tuple(f.shape) if isinstance(f, torch.Tensor) else describe(f)
-            raise ValueError(f"`{name}[{i}]` must be a (C, h, w) tensor; got {got}")
+        check_tensor(f, f"{name}[{i}]", ("C", "h", "w"))
         if f.shape[0] != features[0].shape[0]:
             raise ValueError(
                 f"`{name}` must all have the same number of channels; got {features[0].shape[0]} and "
                 f"{f.shape[0]} (item {i})"
             )
-        out.append(f.detach().float())
+        f = f.detach().float()
+        if not bool(torch.isfinite(f).all()):
+            raise ValueError(f"`{name}[{i}]` holds NaN or infinite values; features must be finite")
+        out.append(f)
     return out
 
 
