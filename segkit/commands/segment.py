@@ -10,14 +10,58 @@ and ``--seed`` makes runs repeatable.
 Writes ``OUT.png``, the labels as a grayscale PNG (8-bit, or 16-bit when there
 are more than 256 labels), and a coloured version (``OUT_color.png`` unless
 ``--color`` names another file).
+
+Errors are one line on stderr, naming the option as it is typed here (never
+the name of the Python argument behind it), with exit status 2 for a bad
+input or output path (checked before anything is computed) and 1 when
+writing fails after training; never a traceback.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from .._validate import check_float, check_int
+
+PROG = "segkit segment"
+
+#: Each keyword of ``segkit.segment`` and the option that sets it (the
+#: options keep the authors' names). ``run`` builds its call from this table
+#: and error messages from the library are translated back through it, so a
+#: message names ``--stepsize_con``, not ``mu``.
+OPTIONS = {
+    "method": "--method",
+    "mu": "--stepsize_con",
+    "min_labels": "--minLabels",
+    "lr": "--lr",
+    "momentum": "--momentum",
+    "max_iter": "--maxIter",
+    "n_channels": "--nChannel",
+    "n_conv": "--nConv",
+    "n_segments": "--num_superpixels",
+    "compactness": "--compactness",
+    "nu": "--stepsize_scr",
+    "sim_weight": "--stepsize_sim",
+    "seed": "--seed",
+    "device": "--device",
+}
+
+#: Other names that messages may use, and what the user typed for them.
+_OTHER_NAMES = {
+    "src": "IMAGE",
+    "image": "IMAGE",
+    "scribble": "--scribble",
+    "max_side": "--max_side",
+    "keep_memory": "--no_keep_memory",
+    "output": "-o/--output",
+    "color": "--color",
+}
 
 
 def add_arguments(parser) -> None:
@@ -62,17 +106,118 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only the final summary")
 
 
-def _load_scribble(path):
+class _Refused(Exception):
+    """A bad argument or path: its message is printed as it is, with exit status 2."""
+
+
+def as_typed(message: str) -> str:
+    """``message`` with every `name` of a Python argument replaced by the option that sets it.
+
+    >>> as_typed("`mu` must be >= 0; got -1.0")
+    '--stepsize_con must be >= 0; got -1.0'
+    >>> as_typed("`src`: no file at 'x.png'")
+    "IMAGE: no file at 'x.png'"
+    """
+    names = {**OPTIONS, **_OTHER_NAMES}
+
+    def swap(match):
+        name = match.group(1)
+        if name.startswith("-"):
+            return name
+        return names.get(name, match.group(0))
+
+    return re.sub(r"`(-{0,2}[A-Za-z_][A-Za-z0-9_/-]*)`", swap, message)
+
+
+def _check_options(args) -> None:
+    """Every numeric option in range, named as typed (before any file is read)."""
+    for opt, least in (("--nChannel", 2), ("--maxIter", 1), ("--nConv", 1), ("--minLabels", 1),
+                       ("--num_superpixels", 1), ("--max_side", 8), ("--seed", 0)):
+        value = getattr(args, opt.lstrip("-"))
+        if value is not None:
+            check_int(value, opt, min_value=least)
+    if args.minLabels is not None and args.minLabels > args.nChannel:
+        raise ValueError(
+            f"--minLabels must not exceed --nChannel ({args.nChannel}), the most labels the network "
+            f"can give; got {args.minLabels} (training would stop at once with an untrained network)"
+        )
+    check_float(args.lr, "--lr", min_value=0, min_inclusive=False)
+    check_float(args.momentum, "--momentum", min_value=0, max_value=1, max_inclusive=False)
+    check_float(args.compactness, "--compactness", min_value=0, min_inclusive=False)
+    for opt in ("--stepsize_sim", "--stepsize_con", "--stepsize_scr"):
+        check_float(getattr(args, opt.lstrip("-")), opt, min_value=0)
+
+
+def _writable_target(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written, before anything is computed.
+
+    Missing folders are fine (they are created when writing); a path that is
+    a folder, one under a regular file, and a folder or file that cannot be
+    written are not.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except NotADirectoryError:
+        st = None  # a parent is a file: found below
+    except OSError as exc:
+        raise _Refused(f"{option}: cannot use '{path}' ({exc.strerror or exc})") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise _Refused(f"{option}: '{path}' is a folder; give a file name, such as "
+                           f"'{path / 'labels.png'}'")
+        if not os.access(path, os.W_OK):
+            raise _Refused(f"{option}: cannot overwrite '{path}' (the file is read-only)")
+        return
+    parent = path.parent
+    while True:
+        try:
+            st = os.stat(parent)
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            if parent == parent.parent:
+                raise _Refused(f"{option}: cannot write '{path}': no folder above it exists") from None
+            parent = parent.parent
+        except OSError as exc:
+            raise _Refused(f"{option}: cannot use '{path}' ({exc.strerror or exc})") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise _Refused(f"{option}: cannot write '{path}': '{parent}' is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise _Refused(f"{option}: cannot write '{path}': the folder '{parent}' is read-only")
+
+
+def _check_outputs(args):
+    """The two output paths, checked; returns (labels path, colour path)."""
     from PIL import Image
 
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"--scribble: no file at '{p}'")
-    with Image.open(p) as img:
-        if img.mode not in ("L", "P", "I", "I;16", "1"):
-            raise ValueError(f"--scribble: '{p}' must be a grayscale (or palette) image of class ids; "
-                             f"got a {img.mode} image")
-        return np.asarray(img).astype(np.int64)
+    out = Path(args.output)
+    _writable_target(out, "-o/--output")
+    if out.suffix.lower() != ".png":
+        raise _Refused(f"-o/--output must name a .png file; got '{out}'")
+    if args.color:
+        color = Path(args.color)
+        _writable_target(color, "--color")
+        fmt = Image.registered_extensions().get(color.suffix.lower())
+        if fmt is None or fmt not in Image.SAVE:
+            raise _Refused(f"--color must name an image file Pillow can write (.png, .jpg, ...); "
+                           f"got '{color}'")
+    else:
+        color = out.with_name(out.stem + "_color.png")
+        _writable_target(color, "-o/--output (its coloured copy)")
+    if os.path.abspath(color) == os.path.abspath(out):
+        raise _Refused(f"--color must differ from -o/--output; both are '{out}'")
+    return out, color
+
+
+def _load_scribble(path):
+    from ..io import open_image
+
+    img = open_image(path, name="scribble")
+    if img.mode not in ("L", "P", "I", "I;16", "1"):
+        raise ValueError(f"--scribble: '{path}' must be a grayscale (or palette) image of class ids; "
+                         f"got a {img.mode} image")
+    return np.asarray(img).astype(np.int64)
 
 
 def _save_png(path, array):
@@ -83,53 +228,59 @@ def _save_png(path, array):
 
 
 def run(args) -> int:
-    """Run ``segkit segment``; returns the exit status (0 on success, 2 on bad input)."""
-    from ..io import load_image
-    from ..unsupervised import segment
-    from ..viz import colorize
+    """Run ``segkit segment``; returns the exit status (0 on success, 2 on bad input, 1 on a failed write)."""
+    try:
+        _check_options(args)
+        out, color = _check_outputs(args)
+    except (_Refused, ValueError, TypeError) as exc:
+        return _error(exc, 2)
+    try:
+        result = _segment(args)
+    except (_Refused, ValueError, TypeError) as exc:
+        return _error(exc, 2)
+    except OSError as exc:
+        return _error(_os_message(exc), 2)
+    from ..show.viz import colorize
 
-    prog = "segkit segment"
-    out = Path(args.output)
-    if out.suffix.lower() != ".png":
-        print(f"{prog}: error: -o/--output must name a .png file; got '{out}'", file=sys.stderr)
-        return 2
-    color = Path(args.color) if args.color else out.with_name(out.stem + "_color.png")
+    labels = result.labels
+    dtype = np.uint8 if labels.max() < 256 else np.uint16
+    try:
+        _save_png(out, labels.astype(dtype))
+        _save_png(color, (colorize(labels) * 255 + 0.5).astype(np.uint8))
+    except (OSError, ValueError) as exc:
+        return _error(f"writing the result failed: {_os_message(exc)}", 1)
+    print(f"{result.n_labels} labels after {result.n_iter} iterations ({result.stop_reason}), "
+          f"{result.seconds:.1f} s; wrote {out} and {color}")
+    return 0
+
+
+def _os_message(exc) -> str:
+    """'No space left on device: 'out.png'' rather than Python's ``[Errno 28] ...``."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    filename = getattr(exc, "filename", None)
+    return f"{text}: '{filename}'" if filename else text
+
+
+def _error(exc, status: int) -> int:
+    print(f"{PROG}: error: {as_typed(str(exc))}", file=sys.stderr)
+    return status
+
+
+def _segment(args):
+    """Read IMAGE (and --scribble) and train; errors name the options."""
+    from ..cnn.segment_image import segment
+    from ..io import load_image
 
     def progress(i, info):
         if not args.quiet and (i % 10 == 0):
             print(f"{i} / {args.maxIter} | labels {info['n_labels']} | loss {info['loss']:.4f}",
                   file=sys.stderr)
 
-    for opt, value, least in (("--nChannel", args.nChannel, 2), ("--maxIter", args.maxIter, 1),
-                              ("--nConv", args.nConv, 1), ("--minLabels", args.minLabels, 1),
-                              ("--num_superpixels", args.num_superpixels, 1), ("--max_side", args.max_side, 8)):
-        if value is not None and value < least:
-            print(f"{prog}: error: {opt} must be at least {least}; got {value}", file=sys.stderr)
-            return 2
-    for opt, value in (("--lr", args.lr), ("--compactness", args.compactness)):
-        if not value > 0:
-            print(f"{prog}: error: {opt} must be > 0; got {value}", file=sys.stderr)
-            return 2
-
-    try:
-        image = load_image(args.image, max_side=args.max_side)
-        scribble = _load_scribble(args.scribble) if args.scribble else None
-        if scribble is not None and scribble.shape != image.shape[:2]:
-            raise ValueError(f"--scribble must have the image's size {image.shape[:2]} (after --max_side); "
-                             f"got {scribble.shape}")
-        result = segment(
-            image, args.method, mu=args.stepsize_con, min_labels=args.minLabels, lr=args.lr,
-            momentum=args.momentum, max_iter=args.maxIter, n_channels=args.nChannel, n_conv=args.nConv,
-            n_segments=args.num_superpixels, compactness=args.compactness, scribble=scribble,
-            nu=args.stepsize_scr, sim_weight=args.stepsize_sim, seed=args.seed, device=args.device,
-            callback=progress, keep_memory=not args.no_keep_memory)
-    except (ValueError, TypeError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    labels = result.labels
-    dtype = np.uint8 if labels.max() < 256 else np.uint16
-    _save_png(out, labels.astype(dtype))
-    _save_png(color, (colorize(labels) * 255 + 0.5).astype(np.uint8))
-    print(f"{result.n_labels} labels after {result.n_iter} iterations ({result.stop_reason}), "
-          f"{result.seconds:.1f} s; wrote {out} and {color}")
-    return 0
+    image = load_image(args.image, max_side=args.max_side)
+    scribble = _load_scribble(args.scribble) if args.scribble else None
+    if scribble is not None and scribble.shape != image.shape[:2]:
+        raise ValueError(f"--scribble must have the image's size {image.shape[:2]} (after --max_side); "
+                         f"got {scribble.shape}")
+    kwargs = {keyword: getattr(args, option.lstrip("-")) for keyword, option in OPTIONS.items()}
+    return segment(image, scribble=scribble, callback=progress, keep_memory=not args.no_keep_memory,
+                   **kwargs)
