@@ -392,9 +392,14 @@ def _upright(img, what: str):
 
 
 def _too_large(what: str, exc) -> ValueError:
+    """Pillow's DecompressionBombError (above twice ``Image.MAX_IMAGE_PIXELS``), in segkit's words."""
+    from PIL import Image
+
+    limit = f"{2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels" if Image.MAX_IMAGE_PIXELS else "Pillow's limit"
     return ValueError(
-        f"{what} declares an image too large to read, could be a decompression bomb (Pillow says: "
-        f"{exc}); segkit reads images of at most {MAX_PIXELS / 1e6:g} megapixels (segkit.io.MAX_PIXELS)"
+        f"{what} declares an image of more than {limit}, which Pillow refuses to decode (a small file "
+        f"that would unpack to gigabytes: a decompression bomb); segkit reads images of at most "
+        f"{MAX_PIXELS / 1e6:g} megapixels (segkit.io.MAX_PIXELS)"
     )
 
 
