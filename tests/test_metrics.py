@@ -205,8 +205,8 @@ def test_split_components_must_be_a_bool(call, value):
 
 @pytest.mark.parametrize("thresholds, error, match", [
     ("0.5", TypeError, "`thresholds` must be a number or a list"),
-    ([0.5, 1.2], ValueError, r"`thresholds\[1\]` must be < 1.0"),
-    ([0.5, "0.7"], TypeError, r"`thresholds\[1\]` must be a real number"),
+    ([0.5, 1.2], ValueError, r"`thresholds\[1\]`: each `threshold` must be < 1.0; got 1.2"),
+    ([0.5, "0.7"], TypeError, r"`thresholds\[1\]`: each `threshold` must be a real number"),
     ([], ValueError, "`thresholds` must hold at least one"),
     (True, TypeError, "`thresholds` must be a number or a list"),
 ])

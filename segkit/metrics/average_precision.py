@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_choice, check_float, describe
+from .._validate import check_choice, describe
 from .detection import (
     KANEZAKI_THRESHOLDS,
     RANKINGS,
@@ -155,8 +155,13 @@ def _check_thresholds(thresholds) -> list:
                         f"got {describe(thresholds)}")
     if not thresholds:
         raise ValueError("`thresholds` must hold at least one IoU threshold; got none")
-    return [check_float(t, f"thresholds[{i}]", min_value=0.0, max_value=1.0, max_inclusive=False)
-            for i, t in enumerate(thresholds)]
+    checked = []
+    for i, t in enumerate(thresholds):
+        try:
+            checked.append(_check_threshold(t))
+        except (TypeError, ValueError) as exc:  # name the item the caller typed
+            raise type(exc)(f"`thresholds[{i}]`: each {exc}") from None
+    return checked
 
 
 def kanezaki_scores(pred, gt, *, thresholds=KANEZAKI_THRESHOLDS, split_components: bool = True,
