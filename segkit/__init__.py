@@ -111,10 +111,14 @@ class _MovedModules(MetaPathFinder, Loader):
         return None
 
     def create_module(self, spec):
-        return importlib.import_module(f"{__name__}.{MOVED[spec.name.rpartition('.')[2]]}")
+        module = importlib.import_module(f"{__name__}.{MOVED[spec.name.rpartition('.')[2]]}")
+        spec.loader_state = module.__spec__  # the import system sets __spec__ to the alias's next
+        return module
 
     def exec_module(self, module):
-        pass  # already executed under its new name
+        # already executed under its new name; keep its own spec, or its relative
+        # imports would resolve against the old name's package
+        module.__spec__ = module.__spec__.loader_state
 
 
 if not any(isinstance(f, _MovedModules) for f in sys.meta_path):

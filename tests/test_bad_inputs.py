@@ -368,3 +368,41 @@ def test_cli_unparseable_values_name_the_option(files, capsys, extra, option):
 
 def test_there_are_at_least_a_hundred_cases():
     assert len(CASES) + len(CLI_CASES) + 3 >= 100
+
+
+# --------------------------------------------------------------------------- #
+# The torch side: bounds a typo would pass, flags given as strings
+# --------------------------------------------------------------------------- #
+
+_IMG16 = np.random.default_rng(0).random((16, 16, 3)).astype(np.float32)
+
+
+def _torch_cases():
+    import segkit
+    from segkit import iic
+    from segkit.cnn import scribbles
+
+    return [
+        ("min_labels", ValueError, lambda: segkit.segment(_IMG16, min_labels=50, n_channels=8, device="cpu")),
+        ("n_channels", ValueError, lambda: segkit.segment(_IMG16, n_channels=10**5, device="cpu")),
+        ("n_conv", ValueError, lambda: segkit.segment(_IMG16, n_conv=10**4, device="cpu")),
+        ("n_channels", ValueError, lambda: segkit.SegNet(3, n_channels=10**7)),
+        ("n_channels", ValueError, lambda: segkit.fit_reference([_IMG16], n_channels=10**5, device="cpu")),
+        ("width", ValueError, lambda: iic.train_iic([_IMG16], width=10**6, crop=8)),
+        ("images[0]", ValueError, lambda: iic.train_iic([[[0, 1], [0]]])),
+        ("width", ValueError, lambda: scribbles.draw_strokes((10, 10), [(1, [(0, 0), (5, 5)])], width=10**5)),
+        ("strokes[0]", ValueError, lambda: scribbles.draw_strokes((10, 10), [(1, [(0, 0), (10**9, 5)])])),
+        ("shape", ValueError, lambda: scribbles.draw_strokes((10**6, 10**6), [(1, [(0, 0), (5, 5)])])),
+        ("strokes[0]", ValueError, lambda: scribbles.draw_strokes((10, 10), [(1, [(5,), (3, 3)])])),
+        ("strokes[0]", ValueError, lambda: scribbles.draw_strokes((10, 10), [(1, [("a", 1), (3, 3)])])),
+        ("pretrained", TypeError, lambda: segkit.load_backbone(pretrained="no")),
+        ("download", TypeError, lambda: segkit.load_backbone(download="no")),
+    ]
+
+
+@pytest.mark.parametrize("index", range(14))
+def test_torch_side_bad_inputs_name_the_argument(index):
+    name, error, call = _torch_cases()[index]
+    with pytest.raises(error) as err:
+        call()
+    assert f"`{name}" in str(err.value), str(err.value)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .._threads import with_fitted_threads
-from .._validate import check_choice, describe
+from .._validate import check_bool, check_choice, describe
 from ..io import as_rgb
 from .dino import DinoViTS
 from .efficientnet import EfficientNetLite0Features
@@ -76,6 +76,8 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
     >>> net.name, net.out_channels, net.stride
     ('efficientnet-lite0', 112, 16)
     """
+    download = check_bool(download, "download")
+    pretrained = check_bool(pretrained, "pretrained")
     if name is not None:
         check_choice(name, "name", BACKBONES)
     if not pretrained:

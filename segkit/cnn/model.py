@@ -37,10 +37,16 @@ from .._validate import check_int
 __all__ = ["SegNet", "PlainListNet", "count_parameters"]
 
 
+#: Upper bounds that only a typo passes (the papers use q = 100 and M = 2): a
+#: network of 4,096 channels already needs 4,096 x 4 bytes per pixel per layer.
+MAX_CHANNELS = 4096
+MAX_CONV = 64
+
+
 def _check_sizes(in_channels, n_channels, n_conv):
     in_channels = check_int(in_channels, "in_channels", min_value=1)
-    n_channels = check_int(n_channels, "n_channels", min_value=2)
-    n_conv = check_int(n_conv, "n_conv", min_value=1)
+    n_channels = check_int(n_channels, "n_channels", min_value=2, max_value=MAX_CHANNELS)
+    n_conv = check_int(n_conv, "n_conv", min_value=1, max_value=MAX_CONV)
     return in_channels, n_channels, n_conv
 
 

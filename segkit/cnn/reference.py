@@ -18,6 +18,7 @@ from .._training import callback_stops, check_callback, resolve_device
 from .._validate import check_bool, check_choice, check_float, check_int, describe
 from ..io import as_rgb
 from ._build import image_tensor, new_segnet, renumber
+from .model import MAX_CHANNELS, MAX_CONV
 from .engines import ENGINES, get_engine
 from .train import HISTORY_KEYS, Objective, train_loop
 
@@ -120,8 +121,8 @@ def fit_reference(images, *, size=224, mu: float = 5.0, iters_per_image: int = 1
     iters_per_image = check_int(iters_per_image, "iters_per_image", min_value=1)
     lr = check_float(lr, "lr", min_value=0, min_inclusive=False)
     momentum = check_float(momentum, "momentum", min_value=0, max_value=1, max_inclusive=False)
-    n_channels = check_int(n_channels, "n_channels", min_value=2)
-    n_conv = check_int(n_conv, "n_conv", min_value=1)
+    n_channels = check_int(n_channels, "n_channels", min_value=2, max_value=MAX_CHANNELS)
+    n_conv = check_int(n_conv, "n_conv", min_value=1, max_value=MAX_CONV)
     seed = check_int(seed, "seed", min_value=0)
     check_callback(callback)
     keep_memory = check_bool(keep_memory, "keep_memory")

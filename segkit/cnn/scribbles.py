@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_int, check_label_map, describe
+from ..io import MAX_PIXELS
 
 __all__ = ["UNLABELLED", "draw_strokes", "scribbles_from_labels", "scribble_classes", "check_scribble"]
 
@@ -37,6 +38,8 @@ def _check_shape(shape):
         raise ValueError(f"`shape` must be (H, W); got {describe(shape)}")
     h = check_int(shape[0], "shape[0]", min_value=1)
     w = check_int(shape[1], "shape[1]", min_value=1)
+    if h * w > MAX_PIXELS:
+        raise ValueError(f"`shape` {(h, w)} has {h * w:,} pixels; at most {MAX_PIXELS:,} (segkit.io.MAX_PIXELS)")
     return h, w
 
 
@@ -80,7 +83,7 @@ def draw_strokes(shape, strokes, *, width: int = 3) -> np.ndarray:
     from skimage.draw import line
 
     h, w = _check_shape(shape)
-    width = check_int(width, "width", min_value=1)
+    width = check_int(width, "width", min_value=1, max_value=max(h, w))
     out = np.full((h, w), UNLABELLED, dtype=np.uint8)
     radius = (width - 1) // 2
     disk = _disk(radius) if width > 1 else None
@@ -88,10 +91,17 @@ def draw_strokes(shape, strokes, *, width: int = 3) -> np.ndarray:
         if not isinstance(stroke, (tuple, list)) or len(stroke) != 2:
             raise TypeError(f"`strokes[{i}]` must be a (label, points) pair; got {describe(stroke)}")
         label = check_int(stroke[0], f"strokes[{i}] label", min_value=0, max_value=UNLABELLED - 1)
-        pts = np.asarray(stroke[1], dtype=float)
-        if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:
-            raise ValueError(f"`strokes[{i}]` points must be a non-empty list of (row, col) pairs; "
+        try:
+            pts = np.asarray(stroke[1], dtype=float)
+        except (ValueError, TypeError):
+            pts = np.empty((0, 0))
+        if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0 or not np.isfinite(pts).all():
+            raise ValueError(f"`strokes[{i}]` points must be a non-empty list of (row, col) number pairs; "
                              f"got {describe(stroke[1])}")
+        reach = 2 * max(h, w)
+        if np.abs(pts).max() > reach:
+            raise ValueError(f"`strokes[{i}]` points must lie within {reach} pixels of the image "
+                             f"({h} x {w}); got a coordinate of {np.abs(pts).max():g}")
         pts = np.rint(pts).astype(np.int64)
         rows, cols = [pts[:1, 0]], [pts[:1, 1]]
         for (r0, c0), (r1, c1) in zip(pts[:-1], pts[1:]):

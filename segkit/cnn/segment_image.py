@@ -39,6 +39,7 @@ from .._training import check_callback, resolve_device
 from .._validate import check_bool, check_choice, check_float, check_int
 from ..io import as_rgb
 from ._build import image_tensor, new_segnet, renumber
+from .model import MAX_CHANNELS, MAX_CONV
 from .engines import ENGINES, get_engine
 from .scribbles import UNLABELLED, check_scribble
 from .train import Objective, train_loop
@@ -275,8 +276,8 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     lr = check_float(lr, "lr", min_value=0, min_inclusive=False)
     momentum = check_float(momentum, "momentum", min_value=0, max_value=1, max_inclusive=False)
     max_iter = check_int(max_iter, "max_iter", min_value=1)
-    n_channels = check_int(n_channels, "n_channels", min_value=2)
-    n_conv = check_int(n_conv, "n_conv", min_value=1)
+    n_channels = check_int(n_channels, "n_channels", min_value=2, max_value=MAX_CHANNELS)
+    n_conv = check_int(n_conv, "n_conv", min_value=1, max_value=MAX_CONV)
     n_segments = check_int(n_segments, "n_segments", min_value=1)
     compactness = check_float(compactness, "compactness", min_value=0, min_inclusive=False)
     nu = check_float(nu, "nu", min_value=0)
@@ -300,6 +301,9 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
         else:
             min_labels = 3
     min_labels = check_int(min_labels, "min_labels", min_value=1)
+    if min_labels > n_channels:
+        raise ValueError(f"`min_labels` ({min_labels}) must be at most `n_channels` ({n_channels}): the network "
+                         f"can never show more labels than it has channels, so training would stop at once")
 
     engine = get_engine(engine, h * w, n_channels=n_channels, dtype=DTYPES[dtype],
                         keep_memory=bool(keep_memory))

@@ -59,7 +59,7 @@ class IICNet(nn.Module):
         super().__init__()
         self.k = check_int(k, "k", min_value=2)
         self.k_over = check_int(k_over, "k_over", min_value=self.k)
-        width = check_int(width, "width", min_value=1)
+        width = check_int(width, "width", min_value=1, max_value=1024)
         in_channels = check_int(in_channels, "in_channels", min_value=1)
         w = width
         self.trunk = nn.Sequential(

@@ -17,7 +17,7 @@ import torch
 
 from .._threads import with_fitted_threads
 from .._training import callback_stops, check_callback, record, resolve_device, seeded
-from .._validate import check_bool, check_float, check_int, describe
+from .._validate import as_array, check_bool, check_float, check_int, describe
 from ..io import as_rgb
 from .loss import _check_window, iic_loss
 from .net import IICNet
@@ -79,7 +79,7 @@ def images_to_tensor(images):
         images = [images]
     if not isinstance(images, (list, tuple)) or len(images) == 0:
         raise ValueError(f"`images` must be a non-empty list of (H, W, 3) images; got {describe(images)}")
-    arrays = [as_rgb(np.asarray(im), f"images[{i}]") for i, im in enumerate(images)]
+    arrays = [as_rgb(as_array(im, f"images[{i}]"), f"images[{i}]") for i, im in enumerate(images)]
     shapes = {a.shape for a in arrays}
     if len(shapes) != 1:
         raise ValueError(f"`images` must all have the same size; got sizes {sorted(shapes)}")
@@ -182,7 +182,7 @@ def train_iic(images, *, k=4, k_over=12, n_steps=300, batch_size=8, crop=64, lr=
         raise ValueError(f"`images` must be a non-empty list of (H, W, 3) images; got {describe(images)}")
     tensors = []
     for i, im in enumerate(images):
-        rgb = as_rgb(np.asarray(im), f"images[{i}]")
+        rgb = as_rgb(as_array(im, f"images[{i}]"), f"images[{i}]")
         if min(rgb.shape[:2]) < crop:
             raise ValueError(f"`images[{i}]` has size {rgb.shape[:2]}, smaller than `crop` = {crop}")
         tensors.append(torch.from_numpy(rgb).permute(2, 0, 1).contiguous())
