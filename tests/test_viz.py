@@ -86,3 +86,20 @@ def test_show_row_draws_each_kind_of_picture():
 def test_show_row_errors(pictures, titles, match):
     with pytest.raises(ValueError, match=match):
         viz.show_row(pictures, titles)
+
+
+def test_mark_zoom_draws_thinner_boundaries_and_keeps_the_default():
+    rng = np.random.default_rng(0)
+    img = rng.random((12, 16, 3)).astype(np.float32)
+    labels = np.repeat(np.repeat(np.arange(12).reshape(3, 4), 4, axis=0), 4, axis=1)  # 4 x 4 cells
+    plain = viz.mark(img, labels)
+    np.testing.assert_array_equal(plain, viz.mark(img, labels, zoom=1))          # zoom=1 is the default
+    thin = viz.mark(img, labels, zoom=3, color=(1.0, 0.0, 0.0))
+    assert thin.shape == (36, 48, 3)
+    on_line = np.all(thin == (1.0, 0.0, 0.0), axis=-1)
+    plain_line = np.all(plain == (1.0, 1.0, 0.0), axis=-1)
+    assert on_line.mean() < 0.6 * plain_line.mean()                             # a smaller share covered
+    off = ~on_line
+    np.testing.assert_allclose(thin[off], np.repeat(np.repeat(img, 3, 0), 3, 1)[off])  # the image elsewhere
+    with pytest.raises(ValueError, match="`zoom`"):
+        viz.mark(img, labels, zoom=0)

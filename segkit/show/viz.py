@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_float, check_label_map, check_same_shape, describe
+from .._validate import check_float, check_int, check_label_map, check_same_shape, describe
 from ..cnn.scribbles import UNLABELLED
 from ..io import as_rgb
 
@@ -72,14 +72,50 @@ def overlay(image, labels, *, alpha: float = 0.5) -> np.ndarray:
     return ((1.0 - alpha) * image + alpha * colorize(labels)).astype(np.float32)
 
 
-def mark(image, labels, *, color=(1.0, 1.0, 0.0)) -> np.ndarray:
-    """Draw the boundaries between labels on the image (scikit-image's ``mark_boundaries``)."""
+def mark(image, labels, *, color=(1.0, 1.0, 0.0), zoom: int = 1) -> np.ndarray:
+    """Draw the boundaries between labels on the image (scikit-image's ``mark_boundaries``).
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, 3) image
+    labels : (H, W) integer label map
+    color : RGB triple in [0, 1]
+        Colour of the boundary lines.
+    zoom : int
+        1 (the default): boundaries are drawn on the image's own pixels, about
+        two pixels wide, which hides the image under hundreds of superpixels.
+        Above 1: every pixel becomes a ``zoom x zoom`` block first and the
+        boundaries are drawn one block-pixel wide on each side, so a line
+        covers 2/zoom of a pixel and the image stays visible (3 suits 200
+        to 1,000 superpixels on a 160 x 240 image).
+
+    Returns
+    -------
+    (H * zoom, W * zoom, 3) ndarray of float32
+
+    Examples
+    --------
+    A boundary between two halves: two pixels wide at zoom 1, two block-pixels
+    (2/3 of a pixel) at zoom 3.
+
+    >>> labels = np.zeros((8, 10), int); labels[:, 5:] = 1
+    >>> plain, thin = mark(np.zeros((8, 10)), labels), mark(np.zeros((8, 10)), labels, zoom=3)
+    >>> plain.shape, thin.shape
+    ((8, 10, 3), (24, 30, 3))
+    >>> int(plain[0].any(axis=-1).sum()), int(thin[0].any(axis=-1).sum())
+    (2, 2)
+    """
     from skimage.segmentation import mark_boundaries
 
     image = as_rgb(image)
     labels = check_label_map(labels, "labels")
     check_same_shape(image, labels, "image", "labels")
-    return mark_boundaries(image, labels, color=color).astype(np.float32)
+    zoom = check_int(zoom, "zoom", min_value=1, max_value=16)
+    if zoom == 1:
+        return mark_boundaries(image, labels, color=color).astype(np.float32)
+    image = np.repeat(np.repeat(image, zoom, axis=0), zoom, axis=1)
+    labels = np.repeat(np.repeat(labels, zoom, axis=0), zoom, axis=1)
+    return mark_boundaries(image, labels, color=color, mode="inner", background_label=-1).astype(np.float32)
 
 
 def paint_scribble(image, scribble, *, unlabelled: int = UNLABELLED, dim: float = 0.35) -> np.ndarray:
