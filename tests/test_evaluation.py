@@ -42,7 +42,7 @@ def test_rows_and_columns(bsds_root, tmp_path):
     for r in rows:
         assert r["error"] == "" and r["max_side"] == SIDE and max(r["height"], r["width"]) == SIDE
         assert r["seconds"] >= 0 and r["n_annotators"] >= 4 and r["n_segments"] >= r["n_labels"] >= 1
-        bounded = r["protocol"] != "VI"
+        bounded = r["protocol"] not in ("VI", "annotated segments")
         for key in ("all", "finest", "coarsest"):
             assert r[key] >= 0 and (r[key] <= 1 or not bounded)
     km = [r for r in rows if r["method"] == "kmeans"]
@@ -78,7 +78,7 @@ def test_score_image_perfect_and_permuted():
     gt = np.repeat(np.repeat(np.array([[0, 1], [2, 1]]), 6, axis=0), 6, axis=1)
     s = E.score_image(gt, [gt])
     for p in E.PROTOCOL_NAMES:
-        expected = 0.0 if p in E.LOWER_IS_BETTER else 1.0
+        expected = 0.0 if p in E.LOWER_IS_BETTER else 3.0 if p == "annotated segments" else 1.0
         assert s[p] == pytest.approx({"all": expected, "finest": expected, "coarsest": expected}, abs=1e-12)
     permuted = np.array([7, 3, 5])[gt]
     assert E.score_image(permuted, [gt, np.zeros_like(gt)]) == E.score_image(gt, [gt, np.zeros_like(gt)])
@@ -289,3 +289,23 @@ def test_python_dash_m(bsds_root):
     done = subprocess.run([sys.executable, "-m", "segkit", "evaluate", "--help"], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0 and "--scheduler" in done.stdout
+
+
+def test_summary_pools_the_authors_protocol_over_segments():
+    # two images: one perfect with 3 annotated segments, one at IoU 1/2 with 1 segment;
+    # pooled over segments (3 x 1 + 1 x 0.5) / 4, not the mean of images (1 + 0.5) / 2
+    from segkit.metrics import pooled_best_overlap
+
+    a = np.repeat(np.array([[0, 1, 2]]), 4, axis=0)
+    b_gt = np.zeros((4, 4), int)
+    b_pred = np.repeat(np.array([[0, 0, 1, 1]]), 4, axis=0)
+    rows = []
+    for image, (pred, gt) in {"a": (a, a), "b": (b_pred, b_gt)}.items():
+        scores = E.score_image(pred, [gt])
+        rows += [{"method": "m", "params": "{}", "max_side": None, "split": "val", "image": image, "protocol": p,
+                  **scores[p], "seconds": 0.1} for p in E.PROTOCOL_NAMES]
+    pooled = next(s for s in E.summarize(rows) if s["protocol"] == "pooled best-overlap mIoU")
+    assert pooled["mean"] == pytest.approx(3.5 / 4)
+    assert pooled["mean"] == pytest.approx(pooled_best_overlap([a, b_pred], [[a], [b_gt]]))
+    assert pooled["finest"] == pytest.approx(3.5 / 4) and pooled["n"] == 2
+    assert "pooled best-overlap mIoU" in E.summary_markdown(rows)

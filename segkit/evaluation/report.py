@@ -17,10 +17,11 @@ import numpy as np
 from .._validate import check_float, check_int
 from .registry import _label
 from .results_csv import _FAILED
+from ..metrics.protocols import POOLED, SEGMENT_COUNT
 from .scoring import LOWER_IS_BETTER, PROTOCOL_NAMES
 
 
-def bootstrap_ci(values, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0):
+def bootstrap_ci(values, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0, weights=None):
     """Percentile bootstrap confidence interval of the mean.
 
     Resamples the values with replacement ``n_boot`` times and returns the
@@ -37,6 +38,10 @@ def bootstrap_ci(values, *, level: float = 0.95, n_boot: int = 2000, seed: int =
     n_boot : int
         Number of resamples (>= 1).
     seed : int
+    weights : sequence of float, optional
+        Weights of the values: the interval is then that of the weighted
+        mean sum(w x) / sum(w) (the pooled protocol, weighted by each image's
+        count of annotated segments), resampling images with their weights.
 
     Returns
     -------
@@ -56,13 +61,18 @@ def bootstrap_ci(values, *, level: float = 0.95, n_boot: int = 2000, seed: int =
     level = check_float(level, "level", min_value=0, max_value=1, min_inclusive=False, max_inclusive=False)
     n_boot = check_int(n_boot, "n_boot", min_value=1)
     x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != x.shape:
+        raise ValueError(f"`weights` must have one entry per value; got {w.shape} and {x.shape}")
+    keep = ~np.isnan(x) & ~np.isnan(w)
+    x, w = x[keep], w[keep]
     if x.size == 0:
         return (math.nan, math.nan)
     if x.size == 1:
         return (float(x[0]), float(x[0]))
     rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
+    pick = rng.integers(0, x.size, size=(n_boot, x.size))
+    means = (x[pick] * w[pick]).sum(axis=1) / w[pick].sum(axis=1)
     low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
     return (float(low), float(high))
 
@@ -80,6 +90,9 @@ def summarize(rows, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -
     Returns
     -------
     list of dict
+        The pooled protocol's mean (and CI, finest, coarsest) is weighted by
+        each image's count of annotated segments, so it equals
+        :func:`segkit.metrics.pooled_best_overlap` over the same images.
         Keys ``method``, ``params``, ``label``, ``max_side``, ``protocol``,
         ``n`` (images scored), ``mean``, ``std`` (sample standard deviation,
         ddof=1), ``ci_low``, ``ci_high`` (of ``all``), ``finest`` and
@@ -114,18 +127,29 @@ def summarize(rows, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -
                 seconds[r["image"]] = r["seconds"]
         secs = np.array(list(seconds.values()), float)
         label = _label(method, json.loads(params))
+        counts = {(r.get("split"), str(r["image"])): r for r in grp if r["protocol"] == SEGMENT_COUNT}
         for protocol in PROTOCOL_NAMES:
             prow = [r for r in grp if r["protocol"] == protocol]
             if not prow:
                 continue
             a = np.array([r["all"] for r in prow], float)
-            low, high = bootstrap_ci(a, level=level, n_boot=n_boot, seed=seed)
+            weights = {"all": None, "finest": None, "coarsest": None}
+            if protocol == POOLED:  # pooled over every annotated segment: weighted by the counts
+                prow = [r for r in prow if (r.get("split"), str(r["image"])) in counts]
+                a = np.array([r["all"] for r in prow], float)
+                weights = {k: np.array([counts[(r.get("split"), str(r["image"]))][k] for r in prow], float)
+                           for k in weights}
+
+            def mean(key, values):
+                return float(np.average(values, weights=weights[key])) if len(values) else math.nan
+
+            low, high = bootstrap_ci(a, level=level, n_boot=n_boot, seed=seed, weights=weights["all"])
             out.append({
                 "method": method, "params": params, "label": label, "max_side": max_side, "protocol": protocol,
-                "n": int(a.size), "mean": float(a.mean()), "std": float(a.std(ddof=1)) if a.size > 1 else math.nan,
+                "n": int(a.size), "mean": mean("all", a), "std": float(a.std(ddof=1)) if a.size > 1 else math.nan,
                 "ci_low": low, "ci_high": high,
-                "finest": float(np.mean([r["finest"] for r in prow])),
-                "coarsest": float(np.mean([r["coarsest"] for r in prow])),
+                "finest": mean("finest", [r["finest"] for r in prow]),
+                "coarsest": mean("coarsest", [r["coarsest"] for r in prow]),
                 "failed": len(failed),
                 "seconds_mean": float(secs.mean()) if secs.size else math.nan,
                 "seconds_median": float(np.median(secs)) if secs.size else math.nan,
@@ -138,7 +162,7 @@ def _num(x, digits=3):
 
 
 #: Protocols of the overview table of :func:`summary_markdown`.
-_OVERVIEW = ("hungarian mIoU", "best-overlap mIoU", "covering", "VI", "F@0.5", "AP@0.5", "AP@0.7")
+_OVERVIEW = ("hungarian mIoU", "best-overlap mIoU", POOLED, "covering", "VI", "F@0.5", "AP@0.5", "AP@0.7")
 
 
 def summary_markdown(rows, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0, protocols=None) -> str:
@@ -187,7 +211,10 @@ def summary_markdown(rows, *, level: float = 0.95, n_boot: int = 2000, seed: int
     for p in protocols:
         if not any((lab, p) in by for lab in labels):
             continue
-        better = "lower is better" if p in LOWER_IS_BETTER else "higher is better"
+        better = ("a count: the weights of the pooled protocol" if p == SEGMENT_COUNT
+                  else "lower is better" if p in LOWER_IS_BETTER else "higher is better")
+        if p == POOLED:
+            better += "; the authors' protocol: pooled over every annotated segment, weighted by the counts"
         lines += ["", f"### {p} ({better})", "",
                   f"| method | n | all: mean | std | {pct} CI | finest | coarsest |",
                   "|---|---:|---:|---:|---|---:|---:|"]

@@ -15,8 +15,14 @@ thing everywhere. :data:`PROTOCOL_NAMES` lists the protocols in table order:
   ``AP`` (segments ranked by area) and ``AP tied`` (precision x recall) at
   IoU 0.5 and 0.7 (:data:`segkit.metrics.KANEZAKI_THRESHOLDS`).
 
-The authors' pooled score over a whole dataset is
-:func:`segkit.metrics.pooled_best_overlap`.
+* ``pooled best-overlap mIoU``: the authors' BSDS500 protocol (Kim et al.
+  2020, :func:`segkit.metrics.pooled_best_overlap`): the best IoU of every
+  human segment, pooled over all segments. Per image, ``all`` pools the
+  segments of every annotation (not a mean over annotators) and
+  ``annotated segments`` records how many there were, so that a data set's
+  score is the mean weighted by those counts (what
+  :func:`segkit.evaluation.summarize` reports), equal to
+  :func:`~segkit.metrics.pooled_best_overlap` on the same images.
 """
 
 from __future__ import annotations
@@ -29,15 +35,22 @@ from .components import connected_components
 from .detection import KANEZAKI_THRESHOLDS
 from .matching import best_overlap_miou, hungarian_scores, segmentation_covering
 from .partition import adapted_rand_error, variation_of_information
+from .pooled import _segment_ious
 
-__all__ = ["PROTOCOL_NAMES", "LOWER_IS_BETTER", "score", "score_annotators", "score_dataset"]
+__all__ = ["PROTOCOL_NAMES", "LOWER_IS_BETTER", "POOLED", "SEGMENT_COUNT", "score", "score_annotators",
+           "score_dataset"]
 
 _HUNGARIAN = ("hungarian accuracy", "hungarian mIoU")
 _PARTITION = ("best-overlap mIoU", "covering", "VI", "adapted Rand error")
 _DETECTION = tuple(f"{m}@{t:g}" for t in KANEZAKI_THRESHOLDS for m in ("precision", "recall", "F", "AP", "AP tied"))
 
+_POOLED = ("pooled best-overlap mIoU", "annotated segments")
+
 #: Every protocol, in table order.
-PROTOCOL_NAMES = _HUNGARIAN + _PARTITION + _DETECTION
+PROTOCOL_NAMES = _HUNGARIAN + _PARTITION + _DETECTION + _POOLED
+
+#: The pooled protocol, and the per-image count of annotated segments that weighs it.
+POOLED, SEGMENT_COUNT = _POOLED
 
 #: Protocols for which lower is better.
 LOWER_IS_BETTER = ("VI", "adapted Rand error")
@@ -80,6 +93,9 @@ def _score_one(labels, components, gt, wanted) -> dict:
             out[f"F@{key}"] = area[f"f_measure@{key}"]
             out[f"AP@{key}"] = area[f"ap@{key}"]
             out[f"AP tied@{key}"] = tied[f"ap@{key}"]
+    if any(p in wanted for p in _POOLED):
+        best = _segment_ious(components, gt)
+        out[POOLED], out[SEGMENT_COUNT] = float(best.sum()), int(best.size)  # summed here, pooled by the caller
     return {p: out[p] for p in wanted}
 
 
@@ -135,15 +151,35 @@ def score_annotators(labels, gts, *, protocols=None, per_annotator: bool = False
     if not isinstance(per_annotator, (bool, np.bool_)):
         raise TypeError(f"`per_annotator` must be True or False; got {describe(per_annotator)}")
     components = connected_components(labels)
-    per = [_score_one(labels, components, g, wanted) for g in gts]
+    needed = tuple(wanted) + ((SEGMENT_COUNT,) if POOLED in wanted and SEGMENT_COUNT not in wanted else ())
+    per = [_score_one(labels, components, g, needed) for g in gts]
     counts = [np.unique(g).size for g in gts]
     fine, coarse = int(np.argmax(counts)), int(np.argmin(counts))
     out = {}
     for p in wanted:
+        if p in _POOLED:
+            out[p] = _pooled_entry(p, per, fine, coarse, per_annotator)
+            continue
         out[p] = {"all": float(np.mean([s[p] for s in per])), "finest": per[fine][p], "coarsest": per[coarse][p]}
         if per_annotator:
             out[p]["per_annotator"] = [s[p] for s in per]
     return out
+
+
+def _pooled_entry(protocol, per, fine, coarse, per_annotator) -> dict:
+    """The pooled protocol's entry: IoU sums over segment counts, never a mean of means."""
+    counts = [s[SEGMENT_COUNT] for s in per]
+    if protocol == SEGMENT_COUNT:
+        entry = {"all": float(sum(counts)), "finest": float(counts[fine]), "coarsest": float(counts[coarse])}
+        values = [float(c) for c in counts]
+    else:
+        sums = [s[POOLED] for s in per]
+        entry = {"all": sum(sums) / sum(counts), "finest": sums[fine] / counts[fine],
+                 "coarsest": sums[coarse] / counts[coarse]}
+        values = [a / c for a, c in zip(sums, counts)]
+    if per_annotator:
+        entry["per_annotator"] = values
+    return entry
 
 
 def score(pred, gt, protocol: str) -> float:
@@ -181,7 +217,8 @@ def score_dataset(predictions, annotations, *, protocols=None) -> dict:
     -------
     scores : dict
         ``{protocol: mean over images}`` and ``"per_image"``: one
-        ``{protocol: score}`` dict per image.
+        ``{protocol: score}`` dict per image. The pooled protocol is pooled
+        over every annotated segment of every image, as the authors do.
 
     Examples
     --------
@@ -199,13 +236,18 @@ def score_dataset(predictions, annotations, *, protocols=None) -> dict:
                          f"{len(predictions)} and {len(annotations)}")
     if len(predictions) == 0:
         raise ValueError("`predictions` is empty: give at least one image")
-    per_image = []
+    asked = wanted + ((SEGMENT_COUNT,) if POOLED in wanted and SEGMENT_COUNT not in wanted else ())
+    per_image, counts = [], []
     for i, (pred, gts) in enumerate(zip(predictions, annotations)):
         try:
-            s = score_annotators(pred, gts, protocols=wanted)
+            s = score_annotators(pred, gts, protocols=asked)
         except (ValueError, TypeError) as err:
             raise type(err)(f"image {i}: {err}") from None
         per_image.append({p: s[p]["all"] for p in wanted})
+        if POOLED in wanted:
+            counts.append(s[SEGMENT_COUNT]["all"])
     out = {p: float(np.mean([s[p] for s in per_image])) for p in wanted}
+    if POOLED in wanted:  # pooled over segments: weighted by each image's count, not a mean of means
+        out[POOLED] = float(np.dot([s[POOLED] for s in per_image], counts) / np.sum(counts))
     out["per_image"] = per_image
     return out
