@@ -267,6 +267,33 @@ class TestInferMinLabels:
         with pytest.raises(ValueError, match="float image"):
             infer_min_labels(np.full((9, 9, 3), 200.0))
 
+    def test_std_formula(self):
+        # the author's notebook: int(mean(std_R, std_G, std_B) // 10) + 4, on the 0-255 scale
+        img = np.zeros((10, 10, 3), dtype=np.uint8)
+        img[:, 5:, 0] = 100  # red std 50, others 0: mean 16.67 -> 1 + 4
+        assert infer_min_labels(img, formula="std") == 5
+        img[:, 5:] = 240     # every channel std 120 -> 12 + 4
+        assert infer_min_labels(img, formula="std") == 16
+        assert infer_min_labels(np.full((9, 9, 3), 0.5, np.float32), formula="std") == 4
+
+    def test_std_formula_matches_the_authors_expression(self):
+        rng = np.random.default_rng(3)
+        img = rng.integers(0, 256, size=(12, 15, 3)).astype(np.uint8)
+        a1 = img.transpose(2, 0, 1).astype(np.float64)
+        authors = int(np.mean([np.std(a1[0]), np.std(a1[1]), np.std(a1[2])]) // 10) + 4
+        assert infer_min_labels(img, formula="std") == authors
+        assert infer_min_labels(img, formula="variance") == int(np.mean([a.var() for a in a1]) // 10 + 3)
+
+    def test_default_is_the_variance_formula(self):
+        img = np.zeros((10, 10, 3), dtype=np.uint8)
+        img[:, 5:, 0] = 100
+        assert infer_min_labels(img) == infer_min_labels(img, formula="variance") == 86
+
+    @pytest.mark.parametrize("formula", ["var", "STD", None, 10])
+    def test_bad_formula(self, formula):
+        with pytest.raises(ValueError, match="`formula` must be one of 'variance', 'std'"):
+            infer_min_labels(np.zeros((9, 9, 3)), formula=formula)
+
 
 class _FakeLibc:
     """Records the glibc calls keep_freed_memory makes."""
