@@ -8,9 +8,16 @@ opens a copy of the notebook, runs all cells, moves a slider through its on-scre
 * the figure the slider drives was redrawn (its image changed).
 
 Training in these notebooks is seeded, so an unchanged value would redraw the same image: a
-slider disconnected from its callback fails the second check. Screenshots are written to
-tests/_artifacts/ on failure. Needs Debian's ``chromium`` (``.ci/run`` installs it); the test is
-skipped, saying why, only when no Chromium can be found.
+slider disconnected from its callback fails the second check.
+
+Two more tests follow issue 16: in lesson 01, one expands a collapsed exercise solution, runs it
+and the exercise's check, and reads the check's "✓ Right"; another checks that the lesson's
+Korean text is drawn with real glyphs, not missing-glyph boxes (how: that test's docstring).
+
+Screenshots are written to tests/_artifacts/ on failure. Needs Debian's ``chromium`` and, for the
+Korean, a font covering Korean (``fonts-noto-cjk``; ``.ci/run`` installs both); the tests are
+skipped, saying why, only when no Chromium or no Korean font can be found, or (the exercise test)
+while lesson 01 has no solution cell.
 """
 
 from __future__ import annotations
@@ -149,7 +156,8 @@ def _kernel_print(lab, notebook: str, code: str):
     return ast.literal_eval("".join(out).strip())
 
 
-def _open_and_run_all(page, lab, notebook: str):
+def _open(page, lab, notebook: str):
+    """Open ``notebook`` in JupyterLab and wait until its kernel is idle."""
     # a workspace of its own, reset: only this notebook open (JupyterLab restores earlier tabs otherwise)
     workspace = re.sub(r"\W", "", Path(notebook).stem)
     page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{notebook}?token={TOKEN}&reset")
@@ -163,6 +171,10 @@ def _open_and_run_all(page, lab, notebook: str):
         pass
     # wait for the kernel to be ready before running
     _idle_indicator(page).first.wait_for(timeout=120_000)
+
+
+def _open_and_run_all(page, lab, notebook: str):
+    _open(page, lab, notebook)
     # clear the stored outputs first, so that every prompt and figure seen later comes from this run
     page.get_by_role("menuitem", name="Edit", exact=True).click()
     page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
@@ -313,6 +325,210 @@ def test_scribble_pad_draws_with_the_mouse(lab, browser):
             time.sleep(0.5)
     except BaseException:
         _screenshot_on_failure(page, "ui-05_scribbles_and_reference")
+        raise
+    finally:
+        page.close()
+
+
+# --- an exercise as a student meets it, and the Korean text --------------------------------------
+
+EXERCISE_LESSON = "01_thresholding.ipynb"
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def _first_solution(path: Path):
+    """Indices of the first cell tagged "solution" in the notebook at ``path``, of the exercise's
+    check cell before it, and the number of cells.
+
+    None when the notebook has no solution cell yet. The check cell is the nearest code cell
+    above the solution that calls a ``check_`` function (issue 16's conventions: exercise cell,
+    check cell, collapsed solution).
+    """
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for i, cell in enumerate(cells):
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            check = next((j for j in range(i - 1, -1, -1) if cells[j]["cell_type"] == "code"
+                          and "check_" in "".join(cells[j]["source"])), None)
+            return i, check, len(cells)
+    return None
+
+
+def _output_text(cell) -> str:
+    return "\n".join(cell.locator(".jp-OutputArea-output").all_inner_texts())
+
+
+def _prompt(cell) -> str:
+    return cell.locator(".jp-InputArea-prompt").first.text_content().strip()
+
+
+def _run_cell(page, cell, expect: str, timeout_s: float = 120) -> str:
+    """Select ``cell`` (through its prompt, without entering edit mode), run it, and return its
+    output once its execution count has changed and the output contains ``expect``."""
+    before = _prompt(cell)
+    cell.locator(".jp-InputArea-prompt").first.click()
+    page.keyboard.press("Control+Enter")     # JupyterLab: run the selected cell, do not advance
+    deadline = time.time() + timeout_s
+    while True:
+        now, text = _prompt(cell), _output_text(cell)
+        if now != before and re.fullmatch(r"\[\d+\]:", now) and expect in text:
+            return text
+        assert time.time() < deadline, (
+            f"the cell did not run or did not say {expect!r}: prompt {before!r} -> {now!r}, output {text[-1500:]!r}")
+        time.sleep(0.5)
+
+
+def test_exercise_solution_expands_and_the_check_says_right(request):
+    """Lesson 01 as a student meets an exercise: after Run All, the check under the exercise says
+    "Not attempted yet" (the exercise cell still holds its placeholder) and the solution below it
+    is collapsed. A click on the collapsed-input bar opens the solution; running it prints the
+    check's "✓ Right"; running the check cell again now says "✓ Right" too, because the solution
+    redefined the function the check tries."""
+    if _first_solution(ROOT / "notebooks" / EXERCISE_LESSON) is None:
+        pytest.skip(f"{EXERCISE_LESSON} has no cell tagged 'solution' yet (its exercises are written "
+                    "under issue 16); nothing to expand")
+    lab, browser = request.getfixturevalue("lab"), request.getfixturevalue("browser")
+    # the copy JupyterLab serves (taken when it started) decides which cells the page shows
+    solution_index, check_index, n_cells = _first_solution(lab["dir"] / EXERCISE_LESSON)
+    assert check_index is not None, (
+        f"{EXERCISE_LESSON}: no code cell calling a check_ function above the solution cell {solution_index}")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _open_and_run_all(page, lab, EXERCISE_LESSON)
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        assert cells.count() == n_cells, f"JupyterLab shows {cells.count()} cells, the file has {n_cells}"
+        check, solution = cells.nth(check_index), cells.nth(solution_index)
+        assert "Not attempted yet" in _output_text(check), (
+            f"before the solution ran, the check should say 'Not attempted yet': {_output_text(check)[-800:]!r}")
+
+        # collapsed: the placeholder bar shows, the editor does not
+        solution.scroll_into_view_if_needed()
+        placeholder = solution.locator(".jp-InputPlaceholder")
+        assert placeholder.is_visible(), "the solution's input is not collapsed (no placeholder bar)"
+        assert not solution.locator(".jp-InputArea-editor").is_visible(), "the solution's code shows before a click"
+        placeholder.click()
+        editor = solution.locator(".jp-InputArea-editor")
+        editor.wait_for(state="visible", timeout=10_000)
+        source = editor.inner_text()
+        assert "# Solution" in source, f"the expanded cell is not a solution: {source[:200]!r}"
+
+        said = _run_cell(page, solution, "✓ Right")
+        assert "✓ Right" in said
+        said = _run_cell(page, check, "✓ Right")
+        assert "Not attempted" not in said and "✗" not in said, said
+    except BaseException:
+        _screenshot_on_failure(page, f"ui-exercise-{Path(EXERCISE_LESSON).stem}")
+        raise
+    finally:
+        page.close()
+
+
+# Draw single characters on a canvas in the font the page uses for the Korean text, and compare
+# their pixels. Runs in the page; returns what it drew (see the test's docstring).
+_GLYPHS_JS = r"""
+async (root) => {
+  await document.fonts.ready;
+  const hangul = /[\uac00-\ud7a3]/;
+  // the element holding the text node with the most Korean: its computed font is what renders it
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let holder = null, most = 0;
+  while (walker.nextNode()) {
+    const n = Array.from(walker.currentNode.data).filter((c) => hangul.test(c)).length;
+    if (n > most) { most = n; holder = walker.currentNode.parentElement; }
+  }
+  if (!holder) return null;
+  holder.setAttribute("data-segkit-korean", "1");
+  const syllables = [...new Set(Array.from(holder.textContent).filter((c) => hangul.test(c)))].slice(0, 8);
+  const style = getComputedStyle(holder);
+  const font = `${style.fontStyle} ${style.fontWeight} 40px ${style.fontFamily}`;
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 64;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const draw = (ch) => {
+    ctx.clearRect(0, 0, 64, 64);
+    ctx.font = font; ctx.fillStyle = "#000"; ctx.textBaseline = "middle";
+    ctx.fillText(ch, 8, 32);
+    const alpha = ctx.getImageData(0, 0, 64, 64).data.filter((_, i) => i % 4 === 3);
+    return { ink: alpha.filter((a) => a > 0).length, pixels: alpha.join(",") };
+  };
+  const drawn = syllables.map((ch) => ({ ch, ...draw(ch) }));
+  const missing = draw("\u{10FFFD}");   // a private-use code point that no font draws: the missing-glyph box
+  return {
+    text: holder.textContent.trim().slice(0, 120),
+    font: style.fontFamily,
+    syllables,
+    ink: drawn.map((d) => d.ink),
+    distinct: new Set(drawn.map((d) => d.pixels)).size,
+    likeMissing: drawn.filter((d) => d.pixels === missing.pixels).map((d) => d.ch),
+  };
+}
+"""
+
+
+def _korean_fonts() -> set:
+    """Families fontconfig knows that cover Korean (what Chromium on Linux can fall back to)."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
+def test_korean_text_renders_as_glyphs(request):
+    """The lesson's Korean (its 한국어 요약 cell, or the first Korean in its text) is drawn with
+    real glyphs, not missing-glyph boxes ("tofu").
+
+    How: Chromium draws a character that no installed font covers with the fallback font's
+    missing-glyph box, the *same* box for every such character. So, in the page, each of up to
+    eight different Hangul syllables from the rendered text is drawn alone on a canvas, in the
+    font family the page computes for that text, and the pixels are compared: real glyphs are
+    non-empty and all different from each other, and none equals the box drawn for a
+    private-use code point that no font has. Tofu fails both (every syllable is that one box).
+    This does not depend on a font's name or metrics, unlike comparing text widths or
+    ``document.fonts.check`` (which answers true for any system font, installed or not).
+    Besides, Chromium itself is asked (DevTools protocol, ``CSS.getPlatformFontsForNode``) which
+    fonts drew the element's text: one of them must be a font that fontconfig says covers Korean.
+    A screenshot of the Korean text is kept in tests/_artifacts/.
+    """
+    korean_fonts = _korean_fonts()
+    if not korean_fonts:
+        pytest.skip("no font covering Korean is installed (fc-list :lang=ko is empty): "
+                    "apt-get install fonts-noto-cjk (.ci/run does)")
+    lab, browser = request.getfixturevalue("lab"), request.getfixturevalue("browser")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _open(page, lab, EXERCISE_LESSON)
+        rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+        rendered.first.wait_for(timeout=60_000)
+        texts = rendered.all_text_contents()
+        korean = [i for i, t in enumerate(texts) if HANGUL.search(t)]
+        assert korean, f"{EXERCISE_LESSON} shows no Korean text at all"
+        recap = [i for i in korean if "한국어 요약" in texts[i]]
+        element = rendered.nth(recap[0] if recap else korean[0])
+        element.scroll_into_view_if_needed()
+        result = element.evaluate(_GLYPHS_JS)
+        assert result and len(result["syllables"]) >= 2, f"too little Korean to compare: {result}"
+        where = f"{result['text']!r} in font-family {result['font']}"
+        assert min(result["ink"]) > 0, f"Korean drew nothing: {where}; ink per syllable {result['ink']}"
+        assert result["distinct"] == len(result["syllables"]), (
+            f"different Korean syllables drew the same picture (missing-glyph boxes): {where}; "
+            f"{result['distinct']} distinct pictures for {result['syllables']}")
+        assert not result["likeMissing"], (
+            f"{result['likeMissing']} drew the missing-glyph box: {where}")
+
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-segkit-korean]"})["nodeId"]
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        families = {f["familyName"] for f in used}
+        assert families & korean_fonts, (
+            f"Chromium drew {where} with {used}, none of which covers Korean ({sorted(korean_fonts)[:6]} ...)")
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        element.screenshot(path=str(ARTIFACTS / "ui-korean-01_thresholding.png"))
+    except BaseException:
+        _screenshot_on_failure(page, "ui-korean-01_thresholding")
         raise
     finally:
         page.close()
