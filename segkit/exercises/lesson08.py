@@ -91,8 +91,8 @@ def check_best_overlap(fn) -> Feedback:
         for value_, message in variants:
             if np.isclose(got, value_, rtol=1e-9, atol=1e-12):
                 return wrong(f"{where}: {message}")
-        return wrong(f"{where}. For every human segment g: its IoU |g ∩ p| / |g ∪ p| with every predicted segment p, "
-                     "keep the largest; then average over the human segments.")
+        return wrong(f"{where}. For every human segment g: its IoU |g ∩ p| / |g ∪ p| with every predicted "
+                     "segment p, keep the largest; then average over the human segments.")
     return right("your best-overlap mIoU equals segkit.metrics.best_overlap_miou on hidden label maps with ids "
                  "that skip numbers: each human segment takes its best predicted segment (many-to-one).")
 
