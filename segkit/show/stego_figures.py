@@ -112,18 +112,21 @@ def show_correspondence(image, features, others, row: float, col: float, *, vmin
     image = as_rgb(image)
     r, c = grid_position(features, row, col)
     others = _check_others(others)
-    fig, axes = plt.subplots(1, 1 + len(others), figsize=(3.7 * (1 + len(others)), 2.9), squeeze=False)
+    # 3 inches a panel (under 1000 px at 100 dpi for four panels), small titles, constrained layout:
+    # long titles such as "nearest neighbour image: cosine F" neither overlap nor clip
+    fig, axes = plt.subplots(1, 1 + len(others), figsize=(2.4 + 2.5 * len(others), 2.4), squeeze=False,
+                             layout="constrained")
     axes = axes[0]
     h, w = image.shape[:2]
     axes[0].imshow(image)
     axes[0].plot((c + 0.5) * w / features.shape[2], (r + 0.5) * h / features.shape[1], "r+", ms=14, mew=3)
-    axes[0].set_title("query point")
+    axes[0].set_title("query point", fontsize=9)
     axes[0].axis("off")
     for ax, (title, (other, f_other)) in zip(axes[1:], others.items()):
         heat = point_correlation(features, f_other, r, c, centre=False).numpy()
         drawn = _draw_map(ax, other, heat, cmap="inferno", alpha=0.65, vmin=vmin, vmax=vmax)
-        ax.set_title(f"{title}: cosine F")
-    fig.colorbar(drawn, ax=list(axes[1:]), shrink=0.8)
+        ax.set_title(f"{title}: cosine F", fontsize=9)
+    fig.colorbar(drawn, ax=list(axes[1:]), shrink=0.8, pad=0.02)
     return fig
 
 
@@ -165,10 +168,10 @@ def show_attraction(features, others, b: float, row: float, col: float):
     b = check_float(b, "b", min_value=-1, max_value=1)
     r, c = grid_position(features, row, col)
     others = _check_others(others)
-    fig, axes = plt.subplots(1, len(others), figsize=(3.7 * len(others), 2.7), squeeze=False)
+    fig, axes = plt.subplots(1, len(others), figsize=(3.0 * len(others), 2.4), squeeze=False, layout="constrained")
     for ax, (title, (other, f_other)) in zip(axes[0], others.items()):
         heat = point_correlation(features, f_other, r, c) - b
         attract = float((feature_correlation(features[None], f_other[None]) > b).float().mean())
         _draw_map(ax, other, heat.sign().numpy(), cmap="coolwarm", vmin=-1.5, vmax=1.5, alpha=0.55)
-        ax.set_title(f"{title}: {attract:.0%} of pairs attract")
+        ax.set_title(f"{title}: {attract:.0%} of pairs attract", fontsize=9)
     return fig
