@@ -82,3 +82,61 @@ def test_scribble_classes():
     s = np.full((3, 3), 255, np.uint8)
     s[0, 0], s[2, 2] = 4, 1
     np.testing.assert_array_equal(scribbles.scribble_classes(s), [1, 4])
+
+
+class TestRandomWalker:
+    """The classical scribble baseline of lesson 05 (scikit-image's random walker on segkit's format)."""
+
+    def _scene(self):
+        img = np.zeros((20, 24, 3), np.float32)
+        img[:, 12:] = (0.9, 0.2, 0.1)
+        img[12:, :12] = (0.1, 0.3, 0.9)
+        s = np.full((20, 24), 255, np.uint8)
+        s[3, 2:6] = 7          # class ids need not be 0..k-1
+        s[5, 18:22] = 2
+        s[16, 3:8] = 4
+        return img, s
+
+    def test_propagates_each_class_over_its_region(self):
+        from segkit.cnn import random_walker_segment
+
+        img, s = self._scene()
+        labels = random_walker_segment(img, s)
+        assert labels.dtype == np.int64 and labels.shape == (20, 24)
+        assert (labels[:12, :12] == 7).all() and (labels[:, 12:] == 2).all() and (labels[12:, :12] == 4).all()
+
+    def test_is_scikit_images_random_walker_on_the_strokes(self):
+        from skimage.segmentation import random_walker
+
+        from segkit.cnn import random_walker_segment
+
+        rng = np.random.default_rng(0)
+        img = rng.random((16, 18, 3))
+        s = np.full((16, 18), 255, np.uint8)
+        s[2, 2], s[13, 15], s[8, 9] = 0, 1, 3
+        markers = np.select([s == 0, s == 1, s == 3], [1, 2, 3], 0)
+        ref = random_walker(img, markers, beta=50.0, mode="bf", channel_axis=-1)  # small: direct solve
+        assert np.array_equal(random_walker_segment(img, s, beta=50.0), np.array([0, 1, 3])[ref - 1])
+
+    def test_one_class_and_input_untouched(self):
+        from segkit.cnn import random_walker_segment
+
+        img, s = self._scene()
+        s1 = np.where(s == 7, 7, 255).astype(np.uint8)
+        before = s1.copy()
+        assert (random_walker_segment(img, s1) == 7).all()
+        assert np.array_equal(s1, before)
+
+    @pytest.mark.parametrize("kwargs, error, name", [
+        (dict(scribble=np.full((20, 24), 255)), ValueError, "`scribble`"),
+        (dict(scribble=np.zeros((5, 5), int)), ValueError, "`scribble`"),
+        (dict(beta=-1.0), ValueError, "`beta`"),
+    ])
+    def test_bad_input_named(self, kwargs, error, name):
+        from segkit.cnn import random_walker_segment
+
+        img, s = self._scene()
+        args = dict(scribble=s)
+        args.update(kwargs)
+        with pytest.raises(error, match=name):
+            random_walker_segment(img, **args)

@@ -14,6 +14,8 @@ One concept per file; start with ``train.py``:
   and :func:`predict`.
 - ``scribbles.py`` (numpy only): the scribble format, :func:`draw_strokes`,
   :func:`scribbles_from_labels`, :func:`check_scribble`.
+- ``random_walker.py`` (numpy only): :func:`random_walker_segment`, the
+  classical scribble propagation the 2020 paper compares itself with.
 - ``engines.py``: :func:`get_engine`, readable or fast, and the image size
   above which the fast one is used (:data:`FAST_ABOVE_PIXELS`).
 - ``_fast.py``, ``_fast_loss.py`` (private): the fast engine: reused
@@ -27,7 +29,7 @@ used without torch.
 import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(__name__, submodules=[
-    "train", "model", "losses", "segment_image", "reference", "scribbles", "engines",
+    "train", "model", "losses", "segment_image", "reference", "scribbles", "random_walker", "engines",
 ], submod_attrs={
     "train": ["train_loop", "Objective", "LoopResult", "PaperEngine", "PAPER", "superpixel_target",
               "superpixel_vote", "HISTORY_KEYS"],
@@ -37,6 +39,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(__name__, submodules=[
     "reference": ["fit_reference", "ReferenceFit", "predict"],
     "scribbles": ["UNLABELLED", "draw_strokes", "scribbles_from_labels", "scribble_classes",
                   "check_scribble"],
+    "random_walker": ["random_walker_segment"],
     "engines": ["ENGINES", "FAST_ABOVE_BYTES", "FAST_ABOVE_PIXELS", "get_engine"],
     "_fast": ["keep_freed_memory"],
 })
