@@ -45,7 +45,8 @@ def test_an_earlier_lesson_importing_a_later_one_breaks_the_contracts(tmp_path):
 
 
 NUMPY_ONLY = ["segkit.io", "segkit.datasets", "segkit.classical", "segkit.superpixels", "segkit.metrics",
-              "segkit.iic.mi", "segkit.iic.joint", "segkit.cnn.scribbles", "segkit.cnn.random_walker"]
+              "segkit.iic.mi", "segkit.iic.joint", "segkit.cnn.scribbles", "segkit.cnn.random_walker",
+              "segkit.cnn.upsampling"]
 
 
 @pytest.mark.parametrize("module", NUMPY_ONLY)

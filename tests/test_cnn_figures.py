@@ -122,3 +122,23 @@ def test_live_history_plot_keeps_drawing_to_its_share_of_the_time(monkeypatch):
     assert len(draws) < 200
     with pytest.raises(ValueError, match="max_share"):
         cnn_figures.LiveHistoryPlot(max_share=0)
+
+
+def test_draw_upsampling_2d_shows_what_segkit_computes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from segkit.cnn import upsampling as U
+
+    fig = cnn_figures.draw_upsampling_2d()
+    axes = fig.axes
+    assert len(axes) == 7
+    assert axes[-1].get_title().startswith("transposed conv")
+    # the numbers written in the last panel are the transposed convolution's
+    expected = U.transposed_conv2d([[1, 2], [3, 4]], np.ones((3, 3)), stride=2, padding=1, output_padding=1)
+    shown = [float(t.get_text()) for t in axes[-1].texts]
+    assert shown == expected.ravel().tolist()
+    assert [float(t.get_text()) for t in axes[5].texts] == U.max_unpool(*U.max_pool(
+        np.array([[1, 5, 0, 0], [2, 3, 0, 7], [0, 0, 1, 1], [9, 0, 1, 2]], float), 2), (4, 4)).ravel().tolist()
+    plt.close(fig)

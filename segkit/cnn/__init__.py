@@ -14,6 +14,8 @@ One concept per file; start with ``train.py``:
   and :func:`predict`.
 - ``scribbles.py`` (numpy only): the scribble format, :func:`draw_strokes`,
   :func:`scribbles_from_labels`, :func:`check_scribble`.
+- ``upsampling.py`` (numpy only): unpooling, max unpooling and the 2-D
+  transposed convolution of FCN and U-Net, for lesson 04's aside.
 - ``random_walker.py`` (numpy only): :func:`random_walker_segment`, the
   classical scribble propagation the 2020 paper compares itself with.
 - ``engines.py``: :func:`get_engine`, readable or fast, and the image size
@@ -29,7 +31,8 @@ used without torch.
 import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(__name__, submodules=[
-    "train", "model", "losses", "segment_image", "reference", "scribbles", "random_walker", "engines",
+    "train", "model", "losses", "segment_image", "reference", "scribbles", "random_walker", "upsampling",
+    "engines",
 ], submod_attrs={
     "train": ["train_loop", "Objective", "LoopResult", "PaperEngine", "PAPER", "superpixel_target",
               "superpixel_vote", "HISTORY_KEYS"],

@@ -5,6 +5,8 @@
 * :func:`conv1d_matrix` and :func:`draw_conv_matrix` - a 1-D convolution as a
   matrix product ``y = C x``, and the transposed convolution of FCN and U-Net
   as ``C^T y`` (the seminar's "convolution as matrix multiplication").
+* :func:`draw_upsampling_2d` - unpooling, max unpooling and the 2-D transposed
+  convolution (2 x 2 -> 4 x 4), computed by :mod:`segkit.cnn.upsampling`.
 * :func:`show_scribble` - scribbles drawn over an image in the course's colours.
 * :func:`plot_mu_sweep` - segmentations against the continuity weight μ.
 
@@ -24,7 +26,7 @@ from .._validate import check_float, check_int, check_label_map, describe
 
 from .live import LiveHistoryPlot, live_training  # noqa: F401  (where lessons 04-05 found them)
 
-__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "show_scribble",
+__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "draw_upsampling_2d", "show_scribble",
            "plot_mu_sweep", "LiveHistoryPlot", "live_training"]
 
 
@@ -215,6 +217,67 @@ def draw_conv_matrix(n_in: int = 4, *, names=("x", "y", "z"), stride: int = 2, p
                  f"stride {stride}, pad {padding}: {C.shape[1]} -> {C.shape[0]}")
     _draw_matrix(axes[1], sym_t, f"transposed convolution: C$^T$ ({C.shape[1]} x {C.shape[0]}):\n"
                  f"{C.shape[0]} -> {C.shape[1]} (upsampling)")
+    fig.tight_layout()
+    return fig
+
+
+def _draw_grid(ax, values, title, *, vmax=None):
+    values = np.asarray(values, dtype=float)
+    ax.imshow(values, cmap="Blues", vmin=0, vmax=vmax if vmax is not None else max(values.max(), 1e-9))
+    for (r, c), v in np.ndenumerate(values):
+        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8,
+                color="white" if vmax and v > 0.6 * vmax else "black")
+    ax.set_xticks(np.arange(-0.5, values.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, values.shape[0]), minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=8)
+
+
+def draw_upsampling_2d(x=((1, 2), (3, 4)), big=((1, 5, 0, 0), (2, 3, 0, 7), (0, 0, 1, 1), (9, 0, 1, 2)),
+                       kernel=None):
+    """The 2-D upsamplings of the seminar's notes, computed by :mod:`segkit.cnn.upsampling`.
+
+    Panels: a 2 x 2 input; nearest-neighbour unpooling; bed of nails; max
+    pooling of a 4 x 4 map and its max unpooling (the values go back where
+    they came from); the transposed convolution of the 2 x 2 input with a
+    3 x 3 kernel, stride 2, padding 1 (2 x 2 -> 4 x 4, overlaps summed).
+
+    Parameters
+    ----------
+    x : (2, 2) array-like
+    big : (4, 4) array-like
+        The map that is max-pooled and unpooled.
+    kernel : (3, 3) array-like, optional
+        Default all ones, so each output cell shows how many copies overlap
+        there, weighted by the inputs.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from ..cnn import upsampling as U
+
+    x = np.asarray(x, dtype=float)
+    big = np.asarray(big, dtype=float)
+    kernel = np.ones((3, 3)) if kernel is None else np.asarray(kernel, dtype=float)
+    pooled, where = U.max_pool(big, 2)
+    panels = [
+        (x, "input (2 x 2)"),
+        (U.nearest_unpool(x, 2), "nearest neighbour"),
+        (U.bed_of_nails(x, 2), "bed of nails"),
+        (big, "a 4 x 4 map ..."),
+        (pooled, "... max-pooled"),
+        (U.max_unpool(pooled, where, big.shape), "max unpooling"),
+        (U.transposed_conv2d(x, kernel, stride=2, padding=1, output_padding=1),
+         "transposed conv 3 x 3,\nstride 2, pad 1: 2 x 2 -> 4 x 4"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(9.6, 1.9),
+                             gridspec_kw={"width_ratios": [p[0].shape[1] for p in panels]})
+    for ax, (values, title) in zip(axes, panels):
+        _draw_grid(ax, values, title, vmax=float(max(v.max() for v, _ in panels)))
     fig.tight_layout()
     return fig
 
