@@ -45,6 +45,10 @@ def test_panels_and_history():
     fig = viz.show_panel(img, labels)
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 3
     assert fig.axes[1].get_title() == "labels (2)"
+    shown = fig.axes[2].get_images()[0].get_array()
+    np.testing.assert_array_equal(shown, viz.mark(img, labels))
+    zoomed = viz.show_panel(img, labels, zoom=4).axes[2].get_images()[0].get_array()
+    np.testing.assert_array_equal(zoomed, viz.mark(img, labels, zoom=4))  # thin boundaries on enlarged pixels
     fig = viz.show_annotations(img, [labels, 1 - labels])
     assert fig.axes[2].get_title().startswith("annotator 2")
     ax = viz.plot_history({"loss": [3, 2, 1], "loss_sim": [2, 1, 0.5], "n_labels": [9, 5, 3]})

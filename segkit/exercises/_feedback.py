@@ -25,7 +25,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-__all__ = ["Feedback", "right", "wrong", "not_attempted", "is_placeholder", "call_student"]
+import numpy as np
+
+__all__ = ["Feedback", "right", "wrong", "not_attempted", "is_placeholder", "call_student", "call_or_feedback",
+           "as_number", "number_or_error"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +110,38 @@ def call_student(fn, *args, name: str = "your function", **kwargs):
         return fn(*args, **kwargs)
     except Exception as err:  # noqa: BLE001 - any bug in the student's code becomes feedback
         raise StudentError(f"{name} raised {type(err).__name__}: {err}") from None
+
+
+def call_or_feedback(fn, name: str, *args):
+    """The student's result, or ``wrong(...)`` saying what the function raised.
+
+    >>> call_or_feedback(lambda: 1 / 0, "grid_interval").status
+    'wrong'
+    """
+    try:
+        return call_student(fn, *args, name=name)
+    except StudentError as err:
+        return wrong(str(err))
+
+
+def as_number(value):
+    """What the student returned as one float, or None when it is not one number (a string never is).
+
+    >>> as_number(np.float32(0.5)), as_number(np.array([[2]])), as_number([1, 2]), as_number("0.5")
+    (0.5, 2.0, None, None)
+    """
+    if isinstance(value, (str, bytes)):
+        return None
+    try:
+        return float(np.asarray(value, dtype=np.float64).reshape(()))
+    except (TypeError, ValueError):
+        return None
+
+
+def number_or_error(value, name: str, what: str = "one number (a float)") -> float:
+    """:func:`as_number`, or :class:`StudentError` saying what the function should return and what it gave."""
+    number = as_number(value)
+    if number is None:
+        raise StudentError(f"{name} should return {what}; got {type(value).__name__} "
+                           f"{getattr(value, 'shape', '')}".rstrip())
+    return number

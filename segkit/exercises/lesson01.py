@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..classical import otsu_threshold, otsu_variance_curve, region_grow
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import Feedback, as_number, call_or_feedback, is_placeholder, not_attempted, right, wrong
 
 __all__ = ["check_between_class_variance", "check_grow_step"]
 
@@ -84,16 +84,6 @@ _OTSU_HINTS = {
 }
 
 
-def _as_number(value):
-    if isinstance(value, (str, bytes)):
-        return None
-    try:
-        out = float(np.asarray(value, dtype=np.float64).reshape(()))
-    except (TypeError, ValueError):
-        return None
-    return out
-
-
 def check_between_class_variance(between_class_variance) -> Feedback:
     """Check ``between_class_variance(gray, T)`` against Otsu's curve on hidden grey images.
 
@@ -124,7 +114,7 @@ def check_between_class_variance(between_class_variance) -> Feedback:
             got = call_or_feedback(between_class_variance, name, gray.copy(), T)
             if isinstance(got, Feedback):
                 return got
-            value = _as_number(got)
+            value = as_number(got)
             if value is None:
                 return wrong(f"{name} should return one number; on the {label} test image at T = {T:.3f} "
                              f"it returned {type(got).__name__} {str(got)[:60]}")
@@ -148,7 +138,7 @@ def check_between_class_variance(between_class_variance) -> Feedback:
         got = call_or_feedback(between_class_variance, name, gray.copy(), float(t))
         if isinstance(got, Feedback):
             return got
-        value = _as_number(got)
+        value = as_number(got)
         values.append(value if value is not None and np.isfinite(value) else -np.inf)
     t_student = float(thresholds[int(np.argmax(values))])
     t_otsu = otsu_threshold(gray, nbins=_NBINS)
@@ -157,14 +147,6 @@ def check_between_class_variance(between_class_variance) -> Feedback:
                      f"T = {t_student:.3f} and Otsu's at {t_otsu:.3f} on the {cases[1][0]} image")
     return right(f"on three hidden images your sigma_B^2(T) matches segkit's curve at every tested T, and its "
                  f"maximum is Otsu's threshold (T* = {t_otsu:.3f} on the image with a small bright class).")
-
-
-def call_or_feedback(fn, name, *args):
-    """The student's result, or a wrong() Feedback when the function raised."""
-    try:
-        return call_student(fn, *args, name=name)
-    except StudentError as err:
-        return wrong(str(err))
 
 
 # --------------------------------------------------------------------------- region growing

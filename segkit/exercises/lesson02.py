@@ -25,16 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..classical.kmeans import _lloyd, _sq_distances
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import Feedback, call_or_feedback, is_placeholder, not_attempted, right, wrong
 
 __all__ = ["check_assign", "check_update"]
-
-
-def _call(fn, name, *args):
-    try:
-        return call_student(fn, *args, name=name)
-    except StudentError as err:
-        return wrong(str(err))
 
 
 def _cases():
@@ -73,7 +66,7 @@ def check_assign(assign) -> Feedback:
     """
     name = "assign"
     for label, x, centers in _cases():
-        got = _call(assign, name, x.copy(), centers.copy())
+        got = call_or_feedback(assign, name, x.copy(), centers.copy())
         if isinstance(got, Feedback):
             return got
         if is_placeholder(got):
@@ -119,7 +112,7 @@ def check_update(update, assign=None) -> Feedback:
     rng = np.random.default_rng(203)
     for label, x, centers in _cases():
         labels = _reference_assign(x, centers)
-        got = _call(update, name, x.copy(), labels.copy(), centers.copy())
+        got = call_or_feedback(update, name, x.copy(), labels.copy(), centers.copy())
         if isinstance(got, Feedback):
             return got
         if is_placeholder(got):
@@ -151,7 +144,7 @@ def check_update(update, assign=None) -> Feedback:
     x = rng.random((40, 2)) * 0.4
     centers = np.array([[0.2, 0.2], [5.0, 5.0]])
     labels = np.zeros(40, np.int64)
-    got = _call(update, name, x.copy(), labels.copy(), centers.copy())
+    got = call_or_feedback(update, name, x.copy(), labels.copy(), centers.copy())
     if isinstance(got, Feedback):
         return got
     got = np.asarray(got, dtype=np.float64)
@@ -166,8 +159,8 @@ def check_update(update, assign=None) -> Feedback:
     _, x, start = _cases()[0]
     centers = start.copy()
     for _ in range(10):
-        labels = np.asarray(_call(use_assign, "assign", x.copy(), centers.copy()))
-        centers = _call(update, name, x.copy(), labels, centers.copy())
+        labels = np.asarray(call_or_feedback(use_assign, "assign", x.copy(), centers.copy()))
+        centers = call_or_feedback(update, name, x.copy(), labels, centers.copy())
         if isinstance(centers, Feedback):
             return centers
         centers = np.asarray(centers, dtype=np.float64)

@@ -23,25 +23,9 @@ import numpy as np
 
 from ..superpixels import window_distances
 from ..superpixels.seeds import SeedGrid
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import Feedback, as_number, call_or_feedback, is_placeholder, not_attempted, right, wrong
 
 __all__ = ["check_grid_interval", "check_slic_distance"]
-
-
-def _call(fn, name, *args):
-    try:
-        return call_student(fn, *args, name=name)
-    except StudentError as err:
-        return wrong(str(err))
-
-
-def _number(value):
-    if isinstance(value, (str, bytes)):
-        return None
-    try:
-        return float(np.asarray(value, dtype=np.float64).reshape(()))
-    except (TypeError, ValueError):
-        return None
 
 
 def check_grid_interval(grid_interval) -> Feedback:
@@ -49,12 +33,12 @@ def check_grid_interval(grid_interval) -> Feedback:
     name = "grid_interval"
     cases = [((160, 240), 200), ((321, 481), 1000), ((107, 160), 40), ((90, 90), 9), ((50, 300), 7)]
     for shape, k in cases:
-        got = _call(grid_interval, name, shape, k)
+        got = call_or_feedback(grid_interval, name, shape, k)
         if isinstance(got, Feedback):
             return got
         if is_placeholder(got):
             return not_attempted("Write the body of grid_interval (it still returns None)")
-        value = _number(got)
+        value = as_number(got)
         if value is None:
             return wrong(f"grid_interval should return one number; for shape {shape} and K = {k} it returned "
                          f"{type(got).__name__} {str(got)[:60]}")
@@ -104,7 +88,7 @@ def check_slic_distance(slic_distance) -> Feedback:
     lab, grid, center, rows, cols, pixels = _distance_case()
     S = grid.step
     for m in (10.0, 40.0, 1.0):
-        got = _call(slic_distance, name, pixels.copy(), center.copy(), S, m)
+        got = call_or_feedback(slic_distance, name, pixels.copy(), center.copy(), S, m)
         if isinstance(got, Feedback):
             return got
         if is_placeholder(got):

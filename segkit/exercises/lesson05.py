@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..cnn.scribbles import UNLABELLED, scribble_classes
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
+                        right, wrong)
 
 __all__ = ["check_scribble_loss", "check_min_labels"]
 
@@ -48,15 +49,6 @@ def _log_softmax(x, axis):
     return x - np.log(np.exp(x).sum(axis=axis, keepdims=True))
 
 
-def _as_float(value, name):
-    try:
-        v = float(np.asarray(value, dtype=float).reshape(()))
-    except (TypeError, ValueError):
-        raise StudentError(f"{name} should return one number (a float); got {type(value).__name__} "
-                           f"{getattr(value, 'shape', '')}".rstrip()) from None
-    return v
-
-
 def check_scribble_loss(fn) -> Feedback:
     """Check ``fn(logits, scribble) -> float``: mean cross-entropy over the scribbled pixels.
 
@@ -76,7 +68,7 @@ def check_scribble_loss(fn) -> Feedback:
             value = call_student(fn, logits.copy(), scribble.copy(), name="scribble_loss")
             if is_placeholder(value):
                 return not_attempted("Write the body of scribble_loss (it still returns None)")
-            got = _as_float(value, "scribble_loss")
+            got = number_or_error(value, "scribble_loss")
         except StudentError as err:
             return _scribble_error(err)
         want = _reference_scribble_loss(logits, scribble)

@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from ..iic.mi import entropy, joint_entropy, mutual_information
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
+                        right, wrong)
 
 __all__ = ["check_mutual_information", "check_iic_joint"]
 
@@ -29,13 +30,6 @@ def _mi_cases():
     t3 = np.outer([0.2, 0.8], [0.1, 0.6, 0.3]) * 0.9 + 0.1 * np.array([[0.5, 0, 0], [0, 0.25, 0.25]])
     t4 = np.array([[0.125, 0.375], [0.4, 0.1]])
     return [t1, t2 / t2.sum(), t3 / t3.sum(), t4]
-
-
-def _as_float(value, name):
-    try:
-        return float(np.asarray(value, dtype=float).reshape(()))
-    except (TypeError, ValueError):
-        raise StudentError(f"{name} should return one number (a float); got {type(value).__name__}") from None
 
 
 def check_mutual_information(fn) -> Feedback:
@@ -52,7 +46,7 @@ def check_mutual_information(fn) -> Feedback:
                 value = call_student(fn, joint.copy(), name="mutual_information")
             if is_placeholder(value):
                 return not_attempted("Write the body of mutual_information (it still returns None)")
-            got = _as_float(value, "mutual_information")
+            got = number_or_error(value, "mutual_information")
         except StudentError as err:
             return wrong(str(err) + ". Rows (values of X) and columns (values of Y) may differ in number: "
                          "P(x) is joint.sum(axis=1), P(y) is joint.sum(axis=0).")
@@ -88,7 +82,7 @@ def check_mutual_information(fn) -> Feedback:
                              "sums (axis=0), and the cell (x, y) is divided by P(x) P(y).")
         return wrong(f"{where}. Compute P(x) = row sums, P(y) = column sums, then "
                      "sum over non-zero cells of P(x,y) log2[P(x,y) / (P(x) P(y))].")
-    return right("your mutual information agrees with segkit.mi on hidden tables with zero cells and unequal "
+    return right("your mutual information agrees with segkit.iic.mi on hidden tables with zero cells and unequal "
                  "numbers of rows and columns (0 log 0 = 0 handled).")
 
 

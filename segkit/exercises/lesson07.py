@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
+                        right, wrong)
 
 __all__ = ["check_feature_correlation", "check_correlation_loss"]
 
@@ -125,12 +126,9 @@ def check_correlation_loss(fn) -> Feedback:
             value = call_student(fn, F.copy(), S.copy(), b, name="correlation_loss")
             if is_placeholder(value):
                 return not_attempted("Write the body of correlation_loss (it still returns None)")
-            got = float(np.asarray(value, dtype=float).reshape(()))
+            got = number_or_error(value, "correlation_loss", "one number (the mean over all pairs)")
         except StudentError as err:
             return wrong(str(err))
-        except (TypeError, ValueError):
-            return wrong(f"correlation_loss should return one number (the mean over all pairs); got "
-                         f"{type(value).__name__} {getattr(value, 'shape', '')}")
         if np.isclose(got, want, rtol=1e-7, atol=1e-12):
             continue
         where = f"with b = {b} on hidden F and S of shape {F.shape} your loss is {got:.5f}; it should be {want:.5f}"

@@ -15,8 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics.contingency import contingency_table
+from ..metrics.detection import segment_iou_table
 from ..metrics.matching import best_overlap_miou, hungarian_miou, pixel_accuracy
-from ._feedback import Feedback, StudentError, call_student, is_placeholder, not_attempted, right, wrong
+from ._feedback import (Feedback, StudentError, as_number, call_student, is_placeholder, not_attempted, right,
+                        wrong)
 
 __all__ = ["check_best_overlap", "check_matched_accuracy"]
 
@@ -39,11 +41,6 @@ def _overlap_cases():
     return [(pred1, gt1), (pred2, gt2), (pred3, gt3)]
 
 
-def _iou_table(pred, gt):
-    table, _, _ = contingency_table(pred, gt)
-    return table / (table.sum(axis=1, keepdims=True) + table.sum(axis=0, keepdims=True) - table), table
-
-
 def check_best_overlap(fn) -> Feedback:
     """Check ``fn(pred, gt) -> float``: the mean over human segments g of max over predicted p of IoU(g, p).
 
@@ -60,15 +57,16 @@ def check_best_overlap(fn) -> Feedback:
                 value = call_student(fn, pred.copy(), gt.copy(), name="best_overlap")
             if is_placeholder(value):
                 return not_attempted("Write the body of best_overlap (it still returns None)")
-            got = float(np.asarray(value, dtype=float).reshape(()))
+            got = as_number(value)
         except StudentError as err:
             return wrong(f"{err}. Labels need not be 0, 1, 2, ...: loop over np.unique(gt) and np.unique(pred).")
-        except (TypeError, ValueError):
+        if got is None:
             return wrong("best_overlap should return one number (a mean IoU).")
         want = best_overlap_miou(pred, gt)
         if np.isclose(got, want, rtol=1e-9, atol=1e-12):
             continue
-        iou, table = _iou_table(pred, gt)
+        iou = segment_iou_table(pred, gt, split_components=False)[0]
+        table = contingency_table(pred, gt)[0]
         where = (f"for a hidden {pred.shape[0]}x{pred.shape[1]} prediction with {iou.shape[0]} segments against an "
                  f"annotation with {iou.shape[1]} segments (ids {np.unique(gt).tolist()}) you get {got:.4f}; "
                  f"it should be {want:.4f}")
@@ -133,10 +131,10 @@ def check_matched_accuracy(fn) -> Feedback:
             value = call_student(fn, table.copy(), name="matched_accuracy")
             if is_placeholder(value):
                 return not_attempted("Write the body of matched_accuracy (it still returns None)")
-            got = float(np.asarray(value, dtype=float).reshape(()))
+            got = as_number(value)
         except StudentError as err:
             return wrong(f"{err}. The table may have more rows (clusters) than columns (segments), or fewer.")
-        except (TypeError, ValueError):
+        if got is None:
             return wrong("matched_accuracy should return one number (a fraction of the pixels).")
         want = _accuracy_from_table(table)
         if np.isclose(got, want, rtol=1e-9, atol=1e-12):

@@ -156,8 +156,11 @@ def _axes_off(ax):
     ax.set_yticks([])
 
 
-def show_panel(image, labels, *, titles=None, figsize=None, suptitle=None):
+def show_panel(image, labels, *, titles=None, figsize=None, suptitle=None, zoom: int = 1):
     """Image | coloured labels | boundaries over the image, side by side.
+
+    ``zoom`` is :func:`mark`'s: above 1 the boundaries are drawn thin, on
+    pixels enlarged ``zoom`` times, so a small image stays visible under them.
 
     Returns the matplotlib figure.
     """
@@ -173,7 +176,7 @@ def show_panel(image, labels, *, titles=None, figsize=None, suptitle=None):
     h, w = labels.shape
     figsize = figsize or (9, 3 * h / w + 0.5)
     fig, axes = plt.subplots(1, 3, figsize=figsize)
-    for ax, pic, title in zip(axes, (image, colorize(labels), mark(image, labels)), titles):
+    for ax, pic, title in zip(axes, (image, colorize(labels), mark(image, labels, zoom=zoom)), titles):
         ax.imshow(pic)
         ax.set_title(title, fontsize=10)
         _axes_off(ax)
