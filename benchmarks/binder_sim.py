@@ -3,11 +3,11 @@
 Usage (from the repository root, as root, in the course's environment)::
 
     python benchmarks/binder_sim.py                      # every notebook, both thread settings
-    python benchmarks/binder_sim.py notebooks/04_*.ipynb --threads many --clicks
+    python benchmarks/binder_sim.py notebooks/05_*.ipynb --threads many --clicks
     python benchmarks/binder_sim.py --inplace            # re-execute and store the outputs
     python benchmarks/binder_sim.py --repeat 20 --cell-timeout 120   # count hangs
     python benchmarks/binder_sim.py --check-threads      # what segkit sees inside the cgroup
-    python benchmarks/binder_sim.py --no-cgroup --inplace notebooks/04_*.ipynb   # not root: no quota
+    python benchmarks/binder_sim.py --no-cgroup --inplace notebooks/05_*.ipynb   # not root: no quota
 
 A Binder pod gets about one CPU of quota and 2 GB while ``os.cpu_count()``
 shows every core of the node. For each run this script makes a fresh cgroup

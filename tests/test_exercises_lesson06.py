@@ -6,94 +6,70 @@ import pytest
 from segkit.exercises import lesson06
 
 
-def mutual_information(joint):
-    px, py = joint.sum(axis=1), joint.sum(axis=0)
-    nz = joint > 0
-    return float((joint[nz] * np.log2(joint[nz] / np.outer(px, py)[nz])).sum())
+def _log_softmax(logits):
+    x = logits - logits.max(axis=-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
 
 
-def _entropy(p):
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
+def scribble_loss(logits, scribble):
+    marked = scribble != 255
+    return float(-_log_softmax(logits)[marked, scribble[marked]].mean())
 
 
-def test_mutual_information_placeholder_is_not_attempted():
-    assert lesson06.check_mutual_information(lambda joint: None).status == "not attempted"
+def test_scribble_loss_placeholder_is_not_attempted():
+    assert lesson06.check_scribble_loss(lambda logits, scribble: None).status == "not attempted"
 
 
-def test_mutual_information_right():
-    assert lesson06.check_mutual_information(mutual_information)
-
-
-def _with_nan(joint):
-    px, py = joint.sum(axis=1), joint.sum(axis=0)
-    return float((joint * np.log2(joint / np.outer(px, py))).sum())
+def test_scribble_loss_right():
+    assert lesson06.check_scribble_loss(scribble_loss)
 
 
 @pytest.mark.parametrize("answer, words", [
-    (_with_nan, "0 log 0 = 0"),
-    (lambda j: mutual_information(j) * np.log(2), "in nats"),
-    (lambda j: mutual_information(j) * np.log10(2), "log base 10"),
-    (lambda j: -mutual_information(j), "sign is flipped"),
-    (lambda j: _entropy(j.sum(axis=1)) + _entropy(j.sum(axis=0)) + _entropy(j.ravel()), "joint entropy is subtracted"),
-    (lambda j: _entropy(j.ravel()) - _entropy(j.sum(axis=0)), "that is H(X|Y)"),
+    (lambda lo, s: float(-_log_softmax(lo)[s != 255, s[s != 255]].sum() / s.size), "divided by all 42 pixels"),
+    (lambda lo, s: float(-_log_softmax(lo)[s != 255, s[s != 255]].sum()), "divide by their number |S| = 9"),
+    (lambda lo, s: float(-lo[s != 255, s[s != 255]].mean()), "raw logit"),
+    (lambda lo, s: -scribble_loss(lo, s), "sign is flipped"),
+    (lambda lo, s: float(-_log_softmax(lo)[s != 255].mean()), "only the channel of each pixel's scribble class"),
 ])
-def test_mutual_information_wrong_answers_say_what_is_wrong(answer, words):
-    fb = lesson06.check_mutual_information(answer)
+def test_scribble_loss_wrong_answers_say_what_is_wrong(answer, words):
+    fb = lesson06.check_scribble_loss(answer)
     assert fb.status == "wrong"
     assert words in fb.message
-    assert "I(X;Y) is 0.7863 bits" in fb.message
+    assert "should be 2.5617" in fb.message
 
 
-def test_mutual_information_square_only_answer_is_told_about_shapes():
-    def square_only(joint):
-        assert joint.shape[0] == joint.shape[1], "square tables only"
-        return mutual_information(joint)
+def test_scribble_loss_indexing_by_255_gets_a_hint():
+    def everywhere(logits, scribble):
+        h, w = scribble.shape
+        return float(-_log_softmax(logits)[np.arange(h)[:, None], np.arange(w), scribble].mean())
 
-    fb = lesson06.check_mutual_information(square_only)
+    fb = lesson06.check_scribble_loss(everywhere)
     assert fb.status == "wrong"
-    assert "AssertionError" in fb.message and "may differ in number" in fb.message
+    assert "IndexError" in fb.message and "255 marks unlabelled pixels" in fb.message
 
 
-def _shifted_sum(z1, z2, window, wrap=False):
-    k, h, w = z1.shape
-    d = window // 2
-    padded = np.pad(z2, ((0, 0), (d, d), (d, d)))
-    p = np.zeros((k, k))
-    for dy in range(-d, d + 1):
-        for dx in range(-d, d + 1):
-            shifted = (np.roll(z2, (-dy, -dx), axis=(1, 2)) if wrap
-                       else padded[:, d + dy: d + dy + h, d + dx: d + dx + w])
-            p += z1.reshape(k, -1) @ shifted.reshape(k, -1).T
-    return p
+def min_labels(scribble, default=3):
+    if scribble is None:
+        return default
+    return len(np.unique(scribble[scribble != 255]))
 
 
-def iic_joint(z1, z2, window):
-    p = _shifted_sum(z1, z2, window)
-    p = p / p.sum()
-    return (p + p.T) / 2
+def test_min_labels_placeholder_is_not_attempted():
+    assert lesson06.check_min_labels(lambda scribble, default=3: None).status == "not attempted"
 
 
-def test_iic_joint_placeholder_is_not_attempted():
-    assert lesson06.check_iic_joint(lambda z1, z2, window: None).status == "not attempted"
-
-
-def test_iic_joint_right():
-    assert lesson06.check_iic_joint(iic_joint)
-
-
-def _normalised(p):
-    return p / p.sum()
+def test_min_labels_right():
+    assert lesson06.check_min_labels(min_labels)
 
 
 @pytest.mark.parametrize("answer, words", [
-    (lambda z1, z2, w: _normalised(_shifted_sum(z1, z2, w)), "not symmetric"),
-    (lambda z1, z2, w: _shifted_sum(z1, z2, w), "must be a probability table"),
-    (lambda z1, z2, w: iic_joint(z1, z2, 1), "only with itself (window 1)"),
-    (lambda z1, z2, w: (lambda p: (p + p.T) / 2)(_normalised(_shifted_sum(z1, z2, w, wrap=True))), "wrap around"),
-    (lambda z1, z2, w: np.ones((2, 2)) / 4, "should be (k, k) = (3, 3)"),
+    (lambda s, default=3: default if s is None else len(np.unique(s)), "counted 255 as a class"),
+    (lambda s, default=3: default if s is None else int(s[s != 255].max()) + 1, "Count the distinct ids"),
+    (lambda s, default=3: default, "not the default"),
+    (lambda s, default=3: 3 if s is None else min_labels(s), "the stop is then the default, 5"),
+    (lambda s, default=3: len(np.unique(s[s != 255])), "return `default`"),
 ])
-def test_iic_joint_wrong_answers_say_what_is_wrong(answer, words):
-    fb = lesson06.check_iic_joint(answer)
+def test_min_labels_wrong_answers_say_what_is_wrong(answer, words):
+    fb = lesson06.check_min_labels(answer)
     assert fb.status == "wrong"
     assert words in fb.message

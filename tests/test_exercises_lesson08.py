@@ -2,77 +2,65 @@
 
 import numpy as np
 import pytest
-from scipy.optimize import linear_sum_assignment
 
 from segkit.exercises import lesson08
 
 
-def _ious(pred, gt, divide_by="union"):
-    out = []
-    for g in np.unique(gt):
-        in_g = gt == g
-        best = 0.0
-        for p in np.unique(pred):
-            in_p = pred == p
-            inter = (in_g & in_p).sum()
-            denominator = {"union": (in_g | in_p).sum(), "gt": in_g.sum()}[divide_by]
-            best = max(best, inter / denominator)
-        out.append(best)
-    return out
+def _cosine(f, g):
+    fn = f / np.linalg.norm(f, axis=0, keepdims=True)
+    gn = g / np.linalg.norm(g, axis=0, keepdims=True)
+    return np.einsum("chw,cij->hwij", fn, gn)
 
 
-def best_overlap(pred, gt):
-    return float(np.mean(_ious(pred, gt)))
+def feature_correlation(f, g):
+    corr = _cosine(f, g)
+    return corr - corr.mean(axis=(2, 3), keepdims=True)
 
 
-def test_best_overlap_placeholder_is_not_attempted():
-    assert lesson08.check_best_overlap(lambda pred, gt: None).status == "not attempted"
+def test_feature_correlation_placeholder_is_not_attempted():
+    assert lesson08.check_feature_correlation(lambda f, g: None).status == "not attempted"
 
 
-def test_best_overlap_right():
-    assert lesson08.check_best_overlap(best_overlap)
-
-
-def _over_range(pred, gt):
-    ious = dict(zip(np.unique(gt), _ious(pred, gt)))
-    return float(np.mean([ious.get(g, 0.0) for g in range(gt.max() + 1)]))
+def test_feature_correlation_right():
+    assert lesson08.check_feature_correlation(feature_correlation)
 
 
 @pytest.mark.parametrize("answer, words", [
-    (lambda pred, gt: best_overlap(gt, pred), "averaged over the predicted segments"),
-    (lambda pred, gt: float(np.mean(_ious(pred, gt, "gt"))), "divided the overlap by the human segment's size"),
-    (_over_range, "looped over range(gt.max() + 1)"),
-    (lambda pred, gt: max(_ious(pred, gt)), "single best IoU"),
+    (_cosine, "not centred"),
+    (lambda f, g: (lambda d: d - d.mean(axis=(2, 3), keepdims=True))(np.einsum("chw,cij->hwij", f, g)),
+     "without dividing by the norms"),
+    (lambda f, g: (lambda c: c - c.mean(axis=(0, 1), keepdims=True))(_cosine(f, g)), "first image's positions"),
+    (lambda f, g: (lambda c: c - c.mean())(_cosine(f, g)), "one global mean"),
+    (lambda f, g: feature_correlation(f, g).transpose(2, 3, 0, 1), "the transpose of F"),
 ])
-def test_best_overlap_wrong_answers_say_what_is_wrong(answer, words):
-    fb = lesson08.check_best_overlap(answer)
+def test_feature_correlation_wrong_answers_say_what_is_wrong(answer, words):
+    fb = lesson08.check_feature_correlation(answer)
     assert fb.status == "wrong"
     assert words in fb.message
-    assert "it should be 0.3750" in fb.message
 
 
-def matched_accuracy(table):
-    rows, cols = linear_sum_assignment(table, maximize=True)
-    return table[rows, cols].sum() / table.sum()
+def correlation_loss(F, S, b):
+    return float(np.mean(-(F - b) * np.maximum(S, 0)))
 
 
-def test_matched_accuracy_placeholder_is_not_attempted():
-    assert lesson08.check_matched_accuracy(lambda table: None).status == "not attempted"
+def test_correlation_loss_placeholder_is_not_attempted():
+    assert lesson08.check_correlation_loss(lambda F, S, b: None).status == "not attempted"
 
 
-def test_matched_accuracy_right():
-    assert lesson08.check_matched_accuracy(matched_accuracy)
+def test_correlation_loss_right():
+    assert lesson08.check_correlation_loss(correlation_loss)
 
 
 @pytest.mark.parametrize("answer, words", [
-    (lambda t: t.max(axis=1).sum() / t.sum(), "row-wise argmax"),
-    (lambda t: t.max(axis=0).sum() / t.sum(), "column-wise argmax"),
-    (lambda t: matched_accuracy(t) * t.sum(), "number of matched pixels"),
-    (lambda t: (lambda r, c: t[r, c].sum() / t.sum())(*linear_sum_assignment(t)), "minimises by default"),
-    (lambda t: np.trace(t) / t.sum(), "you read the diagonal"),
+    (lambda F, S, b: -correlation_loss(F, S, b), "sign is flipped"),
+    (lambda F, S, b: np.mean(-(F + b) * np.maximum(S, 0)), "shift is added"),
+    (lambda F, S, b: np.mean(-(F - b) * S), "S is not clamped"),
+    (lambda F, S, b: np.mean(-np.maximum(F - b, 0) * np.maximum(S, 0)), "no pair ever repels"),
+    (lambda F, S, b: np.mean(-F * np.maximum(S, 0)), "b is missing"),
+    (lambda F, S, b: np.sum(-(F - b) * np.maximum(S, 0)), "that is the sum"),
 ])
-def test_matched_accuracy_wrong_answers_say_what_is_wrong(answer, words):
-    fb = lesson08.check_matched_accuracy(answer)
+def test_correlation_loss_wrong_answers_say_what_is_wrong(answer, words):
+    fb = lesson08.check_correlation_loss(answer)
     assert fb.status == "wrong"
     assert words in fb.message
-    assert "it should be 0.6571" in fb.message
+    assert "should be 0.01494" in fb.message

@@ -85,7 +85,7 @@ def test_scribble_classes():
 
 
 class TestRandomWalker:
-    """The classical scribble baseline of lesson 05 (scikit-image's random walker on segkit's format)."""
+    """The classical scribble baseline of lesson 06 (scikit-image's random walker on segkit's format)."""
 
     def _scene(self):
         img = np.zeros((20, 24, 3), np.float32)

@@ -1,178 +1,184 @@
-"""Checks for the exercises of lesson 06 (mutual information and IIC).
+"""Checks for the exercises of lesson 06 (scribbles and reference images).
 
-* :func:`check_mutual_information` - I(X; Y) in bits from a joint table;
-* :func:`check_iic_joint` - IIC's joint table of two cluster maps over a
-  window of displacements, in numpy for one image.
+* :func:`check_scribble_loss` - the cross-entropy against the scribbles,
+  averaged over the scribbled pixels only (255 = unlabelled);
+* :func:`check_min_labels` - the stopping rule with scribbles: ``min_labels``
+  becomes the number of scribble classes.
 
 Each check runs the student's function on cases the student does not see and
-compares it with segkit's tested code (:func:`segkit.iic.mi.mutual_information`,
-:func:`segkit.iic.loss.iic_joint`).
+compares it with segkit's own tested code (:func:`segkit.cnn.losses.scribble_loss`,
+:func:`segkit.cnn.scribbles.scribble_classes`).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..iic.mi import entropy, joint_entropy, mutual_information
+from ..cnn.scribbles import UNLABELLED, scribble_classes
 from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
                         right, wrong)
 
-__all__ = ["check_mutual_information", "check_iic_joint"]
+__all__ = ["check_scribble_loss", "check_min_labels"]
 
 
-def _mi_cases():
-    """Hidden joint tables: one with zero cells, non-square ones, a near-independent one."""
-    rng = np.random.default_rng(6)
-    t1 = np.array([[0.3, 0.0, 0.1], [0.05, 0.25, 0.0], [0.0, 0.1, 0.2]])
-    t2 = rng.random((3, 5)); t2[0, 1] = t2[2, 4] = 0.0; t2 /= t2.sum()  # noqa: E702
-    t3 = np.outer([0.2, 0.8], [0.1, 0.6, 0.3]) * 0.9 + 0.1 * np.array([[0.5, 0, 0], [0, 0.25, 0.25]])
-    t4 = np.array([[0.125, 0.375], [0.4, 0.1]])
-    return [t1, t2 / t2.sum(), t3 / t3.sum(), t4]
-
-
-def check_mutual_information(fn) -> Feedback:
-    """Check ``fn(joint) -> float``: I(X; Y) in bits of a joint table ``joint[x, y]``.
-
-    Examples
-    --------
-    >>> check_mutual_information(lambda joint: None).status
-    'not attempted'
-    """
-    for joint in _mi_cases():
-        try:
-            with np.errstate(divide="ignore", invalid="ignore"):  # a 0 log 0 reads as feedback, not a warning
-                value = call_student(fn, joint.copy(), name="mutual_information")
-            if is_placeholder(value):
-                return not_attempted("Write the body of mutual_information (it still returns None)")
-            got = number_or_error(value, "mutual_information")
-        except StudentError as err:
-            return wrong(str(err) + ". Rows (values of X) and columns (values of Y) may differ in number: "
-                         "P(x) is joint.sum(axis=1), P(y) is joint.sum(axis=0).")
-        want = mutual_information(joint)
-        if np.isclose(got, want, rtol=1e-7, atol=1e-10):
-            continue
-        where = (f"for a hidden {joint.shape[0]}x{joint.shape[1]} table"
-                 f"{' with zero cells' if (joint == 0).any() else ''} you get {got:.4f}; I(X;Y) is {want:.4f} bits")
-        if not np.isfinite(got):
-            return wrong(f"{where}. A NaN comes from 0 * log 0: cells with P(x, y) = 0 contribute nothing "
-                         "(0 log 0 = 0), so sum over the non-zero cells only.")
-        px, py = joint.sum(axis=1), joint.sum(axis=0)
-        hx, hy, hxy = entropy(px), entropy(py), joint_entropy(joint)
-        if np.isclose(got, want * math.log(2), rtol=1e-6):
-            return wrong(f"{where}: your value is in nats (natural logarithm). Bits need log base 2 "
-                         "(np.log2), or divide by ln 2.")
-        if np.isclose(got, want * math.log10(2), rtol=1e-6):
-            return wrong(f"{where}: your value uses log base 10. Bits need log base 2 (np.log2).")
-        if np.isclose(got, -want, rtol=1e-6):
-            return wrong(f"{where}: the sign is flipped. I = sum P(x,y) log[P(x,y) / (P(x) P(y))] is never negative.")
-        if np.isclose(got, hx + hy + hxy, rtol=1e-6) or np.isclose(got, hxy - hx - hy, rtol=1e-6):
-            return wrong(f"{where}: I(X;Y) = H(X) + H(Y) - H(X,Y): the joint entropy is subtracted.")
-        if np.isclose(got, hxy - hy, rtol=1e-6):
-            return wrong(f"{where}: that is H(X|Y) = H(X,Y) - H(Y), what is left unknown; I(X;Y) = H(X) - H(X|Y).")
-        if np.isclose(got, hxy, rtol=1e-6):
-            return wrong(f"{where}: that is the joint entropy H(X,Y); divide each P(x,y) by P(x) P(y) inside the log.")
-        outer_wrong = np.outer(py[: joint.shape[0]], px[: joint.shape[1]]) if joint.shape[0] == joint.shape[1] else None
-        if outer_wrong is not None:
-            nz = joint > 0
-            swapped = float((joint[nz] * np.log2(joint[nz] / outer_wrong[nz])).sum())
-            if np.isclose(got, swapped, rtol=1e-6):
-                return wrong(f"{where}: the marginals are swapped. P(x) is the row sums (axis=1), P(y) the column "
-                             "sums (axis=0), and the cell (x, y) is divided by P(x) P(y).")
-        return wrong(f"{where}. Compute P(x) = row sums, P(y) = column sums, then "
-                     "sum over non-zero cells of P(x,y) log2[P(x,y) / (P(x) P(y))].")
-    return right("your mutual information agrees with segkit.iic.mi on hidden tables with zero cells and unequal "
-                 "numbers of rows and columns (0 log 0 = 0 handled).")
-
-
-def _iic_cases():
-    """Hidden (z1, z2, window) cases: probability maps of shape (k, H, W)."""
-    rng = np.random.default_rng(16)
+def _scribble_cases():
+    """Hidden cases: (logits (H, W, C), scribble (H, W) uint8), some with class ids that skip numbers."""
+    rng = np.random.default_rng(5)
     cases = []
-    for k, h, w, window in ((3, 7, 9, 3), (2, 6, 6, 5), (4, 5, 8, 3)):
-        z = rng.normal(size=(2, k, h, w)) * 1.5
-        z = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        cases.append((z[0], z[1], window))
+    for h, w, c, classes, n_marked in ((6, 7, 4, (0, 1, 2, 3), 9), (5, 8, 6, (0, 3), 6), (9, 9, 5, (1, 4), 20)):
+        logits = rng.normal(0.0, 2.0, size=(h, w, c))
+        scribble = np.full((h, w), UNLABELLED, dtype=np.uint8)
+        marked = rng.choice(h * w, size=n_marked, replace=False)
+        scribble.ravel()[marked] = rng.choice(classes, size=n_marked)
+        scribble.ravel()[marked[: len(classes)]] = classes   # every class present at least once
+        cases.append((logits, scribble))
     return cases
 
 
-def _reference_joint(z1, z2, window):
-    import torch  # the reference is the torch joint IIC trains with
+def _reference_scribble_loss(logits, scribble) -> float:
+    import torch  # the reference is the torch loss the trainer uses
 
-    from ..iic.loss import iic_joint
+    from ..cnn.losses import scribble_loss
 
-    return iic_joint(torch.from_numpy(z1)[None], torch.from_numpy(z2)[None], window=window, method="conv").numpy()
-
-
-def _window_sum(z1, z2, window, *, wrap=False):
-    """sum over displacements t and pixels u of z1[:, u] z2[:, u + t]^T, not normalised, not symmetrised."""
-    k, h, w = z1.shape
-    d = window // 2
-    p = np.zeros((k, k))
-    padded = np.pad(z2, ((0, 0), (d, d), (d, d)))
-    for dy in range(-d, d + 1):
-        for dx in range(-d, d + 1):
-            if wrap:
-                shifted = np.roll(z2, (-dy, -dx), axis=(1, 2))
-            else:
-                shifted = padded[:, d + dy: d + dy + h, d + dx: d + dx + w]
-            p += z1.reshape(k, -1) @ shifted.reshape(k, -1).T
-    return p
+    response = torch.from_numpy(logits).permute(2, 0, 1)[None]
+    return float(scribble_loss(response, torch.from_numpy(scribble.astype(np.int64))[None]))
 
 
-def check_iic_joint(fn) -> Feedback:
-    """Check ``fn(z1, z2, window) -> (k, k) array``: IIC's symmetric joint over a displacement window.
+def _log_softmax(x, axis):
+    x = x - x.max(axis=axis, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=axis, keepdims=True))
 
-    ``z1``, ``z2`` are (k, H, W) cluster probabilities of the two views;
-    ``P = sum_t sum_u z1[:, u] z2[:, u+t]^T`` over the ``window`` x ``window``
-    displacements (pixels outside the image have no partner), divided by its
-    sum, then ``(P + P.T) / 2``.
+
+def check_scribble_loss(fn) -> Feedback:
+    """Check ``fn(logits, scribble) -> float``: mean cross-entropy over the scribbled pixels.
+
+    ``logits`` is the (H, W, C) response r'; ``scribble`` an (H, W) uint8
+    image, 255 on unlabelled pixels, a class id (a channel) elsewhere. The
+    right value is :math:`\\frac{1}{|S|}\\sum_{n\\in S} -\\log
+    \\mathrm{softmax}(r'_n)_{s_n}`, as :func:`segkit.cnn.losses.scribble_loss`.
 
     Examples
     --------
-    >>> check_iic_joint(lambda z1, z2, window: None).status
+    >>> check_scribble_loss(lambda logits, scribble: None).status
     'not attempted'
     """
-    for z1, z2, window in _iic_cases():
-        k, h, w = z1.shape
+    cases = _scribble_cases()
+    for logits, scribble in cases:
         try:
-            value = call_student(fn, z1.copy(), z2.copy(), window, name="iic_joint")
+            value = call_student(fn, logits.copy(), scribble.copy(), name="scribble_loss")
+            if is_placeholder(value):
+                return not_attempted("Write the body of scribble_loss (it still returns None)")
+            got = number_or_error(value, "scribble_loss")
         except StudentError as err:
-            return wrong(f"{err}. The maps are (k, H, W) = {z1.shape}; the window is {window}.")
-        if is_placeholder(value):
-            return not_attempted("Write the body of iic_joint (it still returns None)")
-        got = np.asarray(value, dtype=float)
-        want = _reference_joint(z1, z2, window)
-        where = f"for hidden {k}-cluster maps of {h}x{w} pixels and window {window}"
-        if got.shape != (k, k):
-            return wrong(f"{where} your table has shape {got.shape}; it should be (k, k) = ({k}, {k}): "
-                         "one row and one column per cluster.")
-        if np.allclose(got, want, rtol=1e-7, atol=1e-12):
+            return _scribble_error(err)
+        want = _reference_scribble_loss(logits, scribble)
+        if np.isclose(got, want, rtol=1e-6, atol=1e-9):
             continue
-        raw = _window_sum(z1, z2, window)
-        if not np.all(np.isfinite(got)):
-            return wrong(f"{where} your table holds NaN or inf.")
-        if np.allclose(got, raw, rtol=1e-6) or np.allclose(got, (raw + raw.T) / 2, rtol=1e-6):
-            return wrong(f"{where} your table sums to {got.sum():.3f}: it must be a probability table. Divide by its "
-                         "total (before or after symmetrising).")
-        if np.allclose(got, raw / raw.sum(), rtol=1e-6):
-            return wrong(f"{where} your table is not symmetric (P[0, 1] = {got[0, 1]:.4f}, P[1, 0] = {got[1, 0]:.4f}). "
-                         "Both views are images of the same thing, so IIC symmetrises: P = (P + P.T) / 2.")
-        single = _window_sum(z1, z2, 1)
-        single = single / single.sum()
-        if np.allclose(got, (single + single.T) / 2, rtol=1e-6):
-            return wrong(f"{where} your table pairs each pixel only with itself (window 1). Sum over every "
-                         f"displacement t = (dy, dx) with |dy|, |dx| <= {window // 2}.")
-        wrapped = _window_sum(z1, z2, window, wrap=True)
-        wrapped = wrapped / wrapped.sum()
-        if np.allclose(got, (wrapped + wrapped.T) / 2, rtol=1e-6):
-            return wrong(f"{where} your shifts wrap around the image (np.roll): a pixel on the left edge is paired "
-                         "with the right edge. Pixels outside the image have no partner: pad with zeros instead.")
-        return wrong(f"{where} your table differs from IIC's by up to {np.abs(got - want).max():.2e} "
-                     f"(P[0, 0] = {got[0, 0]:.4f}, it should be {want[0, 0]:.4f}). For every displacement, multiply "
-                     "z1 by the shifted z2 (zeros outside), sum the k x k products over pixels, then normalise and "
-                     "symmetrise.")
-    return right("your joint equals IIC's (segkit.iic.iic_joint, the paper's convolution form) on hidden maps: "
-                 "every pixel paired with every neighbour in the window, zeros outside the image, normalised and "
-                 "symmetrised.")
+        h, w, c = logits.shape
+        labelled = scribble != UNLABELLED
+        n_s = int(labelled.sum())
+        where = (f"on a hidden {h}x{w} image with {c} channels and {n_s} scribbled pixels "
+                 f"(classes {scribble_classes(scribble).tolist()}) your loss is {got:.4f}; it should be {want:.4f}")
+        idx = np.nonzero(labelled)
+        cls = scribble[idx].astype(int)
+        nll = -_log_softmax(logits, -1)[idx[0], idx[1], cls]
+        if not np.isfinite(got):
+            return wrong(f"{where}. A NaN or inf usually comes from log(softmax) computed as log(exp(x) / sum exp): "
+                         "subtract each pixel's largest logit first, or use the log-sum-exp form.")
+        if np.isclose(got, nll.sum() / labelled.size, rtol=1e-6):
+            return wrong(f"{where}: you divided by all {labelled.size} pixels. The scribble loss is a mean over "
+                         f"the {n_s} scribbled pixels only (unlabelled pixels are the similarity loss's business).")
+        if np.isclose(got, nll.sum(), rtol=1e-6):
+            return wrong(f"{where}: that is the sum over the scribbled pixels; divide by their number |S| = {n_s}.")
+        if np.isclose(got, -_log_softmax(logits, -1)[labelled].mean(), rtol=1e-6):
+            return wrong(f"{where}: you averaged -log softmax over every channel of the scribbled pixels; take only "
+                         "the channel of each pixel's scribble class, s_n (class k is channel k).")
+        if np.isclose(got, np.mean(-logits[idx[0], idx[1], cls]), rtol=1e-6):
+            return wrong(f"{where}: you used the raw logit -r'[n, s_n]; the cross-entropy needs the log of the "
+                         "softmax over the channels: -(r'[n, s_n] - log sum_k exp r'[n, k]).")
+        probs = np.exp(_log_softmax(logits, -1))[idx[0], idx[1], cls]
+        if np.isclose(got, np.mean(-probs), rtol=1e-6) or np.isclose(got, np.mean(1 - probs), rtol=1e-6):
+            return wrong(f"{where}: you used the softmax probability itself; the cross-entropy is minus its log.")
+        if np.isclose(got, -want, rtol=1e-6):
+            return wrong(f"{where}: the sign is flipped. The cross-entropy is -log p, a positive number that "
+                         "training makes smaller.")
+        for axis in (0, 1):
+            other = -_log_softmax(logits, axis)[idx[0], idx[1], cls].mean()
+            if np.isclose(got, other, rtol=1e-6):
+                return wrong(f"{where}: the softmax runs over the wrong axis ({axis}); it is over the channels, "
+                             "the last axis of the (H, W, C) logits.")
+        return wrong(f"{where}. Select the scribbled pixels (scribble != 255), take -log softmax over the "
+                     "channels at each one's class, and average.")
+    return right(f"your scribble loss matches segkit's on {len(cases)} hidden images, class ids that skip numbers "
+                 "included: only the stroke pixels count, each pulled towards the channel of its class.")
+
+
+def _scribble_error(err):
+    msg = str(err)
+    hint = ""
+    if "255" in msg or "out of bounds" in msg:
+        hint = (". The value 255 marks unlabelled pixels, not a channel: select the scribbled pixels "
+                "(scribble != 255) before you index the logits by class.")
+    return wrong(msg + hint)
+
+
+def _reference_min_labels(scribble, default):
+    if scribble is None:
+        return default
+    return int(scribble_classes(scribble).size)
+
+
+def check_min_labels(fn) -> Feedback:
+    """Check ``fn(scribble, default=3) -> int``: the ``min_labels`` stop with and without scribbles.
+
+    With a scribble image, training stops once only the scribbled classes are
+    left: ``min_labels`` is the number of distinct class ids in it (255
+    excluded), whatever their values. Without one (``scribble is None``) it
+    is ``default``.
+
+    Examples
+    --------
+    >>> check_min_labels(lambda scribble, default=3: None).status
+    'not attempted'
+    """
+    def scr(classes, shape=(6, 6)):
+        s = np.full(shape, UNLABELLED, dtype=np.uint8)
+        for k, c in enumerate(classes):
+            s[k % shape[0], (2 * k) % shape[1]] = c
+            s[(k + 3) % shape[0], (2 * k + 1) % shape[1]] = c
+        return s
+
+    cases = [(scr([0, 1]), 5), (None, 3), (scr([0, 2, 5]), 3), (scr([4]), 3), (None, 5), (scr([1, 0, 7, 2]), 6)]
+    for scribble, default in cases:
+        try:
+            got = call_student(fn, None if scribble is None else scribble.copy(), default, name="min_labels")
+        except StudentError as err:
+            msg = str(err)
+            if scribble is None:
+                msg += ". Without scribbles (scribble is None) there is nothing to count: return `default`."
+            return wrong(msg)
+        if is_placeholder(got):
+            return not_attempted("Write the body of min_labels (it still returns None)")
+        want = _reference_min_labels(scribble, default)
+        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+            return wrong(f"min_labels should return an int; got {type(got).__name__} {got!r}.")
+        got = int(got)
+        if got == want:
+            continue
+        if scribble is None:
+            return wrong(f"without scribbles (scribble=None, default={default}) you return {got}; the stop is then "
+                         f"the default, {default}.")
+        classes = scribble_classes(scribble).tolist()
+        where = f"for a scribble with classes {classes} you return {got}; it should be {want}"
+        if got == want + 1:
+            return wrong(f"{where}: you counted 255 as a class. 255 marks unlabelled pixels.")
+        if got == int(max(classes)) + 1 or got == int(max(classes)) + 2:
+            return wrong(f"{where}: class ids need not be 0, 1, ..., n-1 (a user may draw classes 0, 2 and 5). "
+                         "Count the distinct ids, not the largest one.")
+        if got == default:
+            return wrong(f"{where}: with scribbles the stop is the number of scribble classes, not the default.")
+        if got == int((scribble != UNLABELLED).sum()):
+            return wrong(f"{where}: that is the number of scribbled pixels; count the distinct classes.")
+        return wrong(f"{where}. Count the distinct values of the scribble other than 255.")
+    return right("min_labels stops training once only the scribbled classes are left, whatever their ids, and "
+                 "falls back to the default without scribbles, as segment() does.")

@@ -1,166 +1,155 @@
-"""Checks for the exercises of lesson 08 (evaluation against human ground truth).
+"""Checks for the exercises of lesson 08 (STEGO's feature correspondence).
 
-* :func:`check_best_overlap` - the best-overlap mIoU of one prediction
-  against one annotation, by hand from the label maps;
-* :func:`check_matched_accuracy` - Hungarian-matched pixel accuracy from a
-  contingency table.
+* :func:`check_feature_correlation` - the cosine correlation F of two feature
+  maps, centred over the second image;
+* :func:`check_correlation_loss` - STEGO's loss for one pairing,
+  ``mean(-(F - b) * max(S, 0))``: its sign and its shift b.
 
-Each check runs the student's function on cases the student does not see and
-compares it with segkit's tested metrics (:func:`segkit.metrics.best_overlap_miou`,
-:func:`segkit.metrics.pixel_accuracy`). numpy (and scipy) only.
+The student writes numpy; each check compares with segkit's tested torch
+code (:func:`segkit.stego.correlation.feature_correlation`,
+:func:`segkit.stego.loss.correlation_loss`) on cases the student does not see.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..metrics.contingency import contingency_table
-from ..metrics.detection import segment_iou_table
-from ..metrics.matching import best_overlap_miou, hungarian_miou, pixel_accuracy
-from ._feedback import (Feedback, StudentError, as_number, call_student, is_placeholder, not_attempted, right,
-                        wrong)
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
+                        right, wrong)
 
-__all__ = ["check_best_overlap", "check_matched_accuracy"]
+__all__ = ["check_feature_correlation", "check_correlation_loss"]
 
 
-def _overlap_cases():
-    """Hidden (pred, gt) pairs; ids that skip numbers, more and fewer predicted segments than human ones."""
-    rng = np.random.default_rng(8)
-    gt1 = np.repeat(np.array([[3, 3, 7, 7, 7, 10]]), 5, axis=0)
-    gt1[3:, :2] = 12
-    pred1 = np.repeat(np.array([[0, 0, 0, 5, 5, 5]]), 5, axis=0)
-    gt2 = (np.arange(8)[:, None] // 3) * 3 + (np.arange(9)[None, :] // 4)
-    pred2 = rng.integers(0, 3, size=(8, 9)) * 2 + 1
-    pred2[:4, :4] = 1
-    gt3 = np.zeros((6, 6), int)
-    gt3[:, 3:] = 1
-    gt3[4:, :] = 2
-    pred3 = np.zeros((6, 6), int)
-    pred3[2:, 1:] = 4
-    pred3[:, 5] = 9
-    return [(pred1, gt1), (pred2, gt2), (pred3, gt3)]
+def _maps(seed, c, h, w, i, j):
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(c, h, w)) * rng.uniform(0.5, 3.0, size=(1, h, w)) + 0.3   # norms differ by position
+    g = rng.normal(size=(c, i, j)) * rng.uniform(0.5, 3.0, size=(1, i, j)) + 0.3
+    return f, g
 
 
-def check_best_overlap(fn) -> Feedback:
-    """Check ``fn(pred, gt) -> float``: the mean over human segments g of max over predicted p of IoU(g, p).
+def _torch_correlation(f, g, *, centre):
+    import torch  # the reference is segkit's torch code
 
-    No connected-component split: the label maps are used as given.
+    from ..stego.correlation import feature_correlation
+
+    return feature_correlation(torch.from_numpy(f)[None], torch.from_numpy(g)[None], centre=centre)[0].numpy()
+
+
+def check_feature_correlation(fn) -> Feedback:
+    """Check ``fn(f, g) -> (H, W, I, J)``: cosine similarity of every pair of positions, centred over g.
+
+    ``F[h, w, i, j] = <f[:, h, w], g[:, i, j]> / (|f[:, h, w]| |g[:, i, j]|)``,
+    then, for each (h, w), the mean over (i, j) is subtracted.
 
     Examples
     --------
-    >>> check_best_overlap(lambda pred, gt: None).status
+    >>> check_feature_correlation(lambda f, g: None).status
     'not attempted'
     """
-    for pred, gt in _overlap_cases():
+    for seed, dims in ((7, (6, 3, 4, 2, 5)), (8, (4, 5, 2, 3, 3)), (9, (9, 2, 2, 4, 1))):
+        f, g = _maps(seed, *dims)
+        c, h, w, i, j = dims
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):  # an empty segment reads as feedback
-                value = call_student(fn, pred.copy(), gt.copy(), name="best_overlap")
-            if is_placeholder(value):
-                return not_attempted("Write the body of best_overlap (it still returns None)")
-            got = as_number(value)
+            value = call_student(fn, f.copy(), g.copy(), name="feature_correlation")
         except StudentError as err:
-            return wrong(f"{err}. Labels need not be 0, 1, 2, ...: loop over np.unique(gt) and np.unique(pred).")
-        if got is None:
-            return wrong("best_overlap should return one number (a mean IoU).")
-        want = best_overlap_miou(pred, gt)
-        if np.isclose(got, want, rtol=1e-9, atol=1e-12):
+            return wrong(f"{err}. The features are f: (C, H, W) = {f.shape} and g: (C, I, J) = {g.shape}.")
+        if is_placeholder(value):
+            return not_attempted("Write the body of feature_correlation (it still returns None)")
+        got = np.asarray(value, dtype=float)
+        want = _torch_correlation(f, g, centre=True)
+        where = f"for hidden features f {f.shape} and g {g.shape}"
+        if got.shape != want.shape:
+            hint = " (the transpose of F?)" if got.shape == (i, j, h, w) else ""
+            return wrong(f"{where} your F has shape {got.shape}{hint}; it should be (H, W, I, J) = {want.shape}: "
+                         "one value for every position (h, w) of f and every position (i, j) of g.")
+        if np.allclose(got, want, atol=1e-6):
             continue
-        iou = segment_iou_table(pred, gt, split_components=False)[0]
-        table = contingency_table(pred, gt)[0]
-        where = (f"for a hidden {pred.shape[0]}x{pred.shape[1]} prediction with {iou.shape[0]} segments against an "
-                 f"annotation with {iou.shape[1]} segments (ids {np.unique(gt).tolist()}) you get {got:.4f}; "
-                 f"it should be {want:.4f}")
-        recall = (table / table.sum(axis=0, keepdims=True)).max(axis=0).mean()
-        precision_like = (table / table.sum(axis=1, keepdims=True)).max(axis=0).mean()
-        variants = [
-            (iou.max(axis=1).mean(), "you averaged over the predicted segments. The mean runs over the human "
-                                     "segments: each human segment g takes its best predicted segment."),
-            (recall, "you divided the overlap by the human segment's size |g|. IoU divides by the union "
-                     "|g| + |p| - |g ∩ p|, so a huge predicted segment that covers g is not a perfect match."),
-            (precision_like, "you divided the overlap by the predicted segment's size |p|; divide by the union "
-                             "|g| + |p| - |g ∩ p|."),
-            (hungarian_miou(pred, gt), "that is the Hungarian (one-to-one) mIoU. Best overlap is many-to-one: "
-                                       "two human segments may both pick the same predicted segment."),
-            (iou.max(axis=0).sum() / (int(gt.max()) + 1),
-             f"you looped over range(gt.max() + 1) = 0..{int(gt.max())}: ids that do not occur counted as segments "
-             "with IoU 0. Loop over the ids that occur, np.unique(gt) (and np.unique(pred))."),
-            (iou.max(), "that is the single best IoU; take each human segment's best IoU, then their mean."),
-        ]
-        for value_, message in variants:
-            if np.isclose(got, value_, rtol=1e-9, atol=1e-12):
-                return wrong(f"{where}: {message}")
-        return wrong(f"{where}. For every human segment g: its IoU |g ∩ p| / |g ∪ p| with every predicted "
-                     "segment p, keep the largest; then average over the human segments.")
-    return right("your best-overlap mIoU equals segkit.metrics.best_overlap_miou on hidden label maps with ids "
-                 "that skip numbers: each human segment takes its best predicted segment (many-to-one).")
+        cos = _torch_correlation(f, g, centre=False)
+        dot = np.einsum("chw,cij->hwij", f, g)
+        if np.allclose(got, cos, atol=1e-6):
+            return wrong(f"{where} your F is the plain cosine: it is not centred. Subtract, for each (h, w), the mean "
+                         "of F[h, w] over all positions (i, j) of the second image, so F > 0 means 'more similar "
+                         "than average'.")
+        if np.allclose(got, dot - dot.mean(axis=(2, 3), keepdims=True), atol=1e-6) or np.allclose(got, dot, atol=1e-6):
+            return wrong(f"{where} your F uses the dot product without dividing by the norms: a feature with a "
+                         "large norm then looks similar to everything. Divide by |f[:, h, w]| |g[:, i, j]| "
+                         "(the cosine lies in [-1, 1]).")
+        if np.allclose(got, cos - cos.mean(axis=(0, 1), keepdims=True), atol=1e-6):
+            return wrong(f"{where} you centred over the first image's positions (h, w). STEGO centres over the "
+                         "second image: subtract the mean over (i, j), for each (h, w).")
+        if np.allclose(got, cos - cos.mean(), atol=1e-6):
+            return wrong(f"{where} you subtracted one global mean. Centre each query position separately: "
+                         "F[h, w] - F[h, w].mean() over (i, j).")
+        fn_ = f / np.linalg.norm(f, axis=(1, 2), keepdims=True)
+        gn_ = g / np.linalg.norm(g, axis=(1, 2), keepdims=True)
+        wrong_axis = np.einsum("chw,cij->hwij", fn_, gn_)
+        if np.allclose(got, wrong_axis - wrong_axis.mean(axis=(2, 3), keepdims=True), atol=1e-6):
+            return wrong(f"{where} you normalised each channel over the image. Normalise each position's "
+                         "feature vector over the channels (axis 0).")
+        return wrong(f"{where} your F differs from STEGO's by up to {np.abs(got - want).max():.3f} "
+                     f"(F[0, 0, 0, 0] = {got.flat[0]:.4f}, it should be {want.flat[0]:.4f}). Normalise each "
+                     "feature vector over the channels, take all dot products, then centre over (i, j).")
+    return right("your F matches STEGO's feature correlation (segkit.stego.feature_correlation) on hidden maps: "
+                 "cosine over channels, centred over the second image.")
 
 
-def _table_cases():
-    rng = np.random.default_rng(9)
-    return [
-        np.array([[50, 40, 0], [45, 5, 2], [0, 3, 30]]),        # greedy: rows 0 and 1 both pick column 0
-        rng.integers(0, 40, size=(5, 3)),                       # more clusters than segments
-        np.array([[30, 28, 1, 0], [29, 2, 0, 5]]),               # fewer clusters than segments
-        rng.integers(0, 25, size=(4, 4)) * (rng.random((4, 4)) < 0.7),
-    ]
+def _loss_cases():
+    """(F, S, b, reference loss) from random features and codes, through segkit's torch functions."""
+    import torch
+
+    from ..stego.correlation import code_correlation, feature_correlation
+    from ..stego.loss import correlation_loss
+
+    out = []
+    for seed, b in ((11, 0.08), (12, 0.66), (13, -0.1)):
+        g = torch.Generator().manual_seed(seed)
+        f1, f2 = torch.randn(1, 8, 3, 4, generator=g, dtype=torch.float64), torch.randn(1, 8, 2, 5, generator=g,
+                                                                                      dtype=torch.float64)
+        c1, c2 = torch.randn(1, 5, 3, 4, generator=g, dtype=torch.float64), torch.randn(1, 5, 2, 5, generator=g,
+                                                                                     dtype=torch.float64)
+        F = feature_correlation(f1, f2)[0].numpy()
+        S = code_correlation(c1, c2)[0].numpy()
+        out.append((F, S, b, float(correlation_loss(f1, f2, c1, c2, b=b))))
+    return out
 
 
-def _accuracy_from_table(table) -> float:
-    """segkit's pixel accuracy of the label maps this table counts (one pixel per count)."""
-    rows, cols = np.nonzero(table)
-    counts = table[rows, cols]
-    pred = np.repeat(rows, counts)[None]
-    gt = np.repeat(cols, counts)[None]
-    return pixel_accuracy(pred, gt)
-
-
-def check_matched_accuracy(fn) -> Feedback:
-    """Check ``fn(table) -> float``: pixel accuracy after one-to-one (Hungarian) matching.
-
-    ``table[p, g]`` counts the pixels of predicted cluster p in human segment
-    g; the answer is the largest sum of ``table[p, sigma(p)]`` over a
-    one-to-one assignment sigma, divided by all pixels.
+def check_correlation_loss(fn) -> Feedback:
+    """Check ``fn(F, S, b) -> float``: ``mean(-(F - b) * max(S, 0))`` over all pairs of positions.
 
     Examples
     --------
-    >>> check_matched_accuracy(lambda table: None).status
+    >>> check_correlation_loss(lambda F, S, b: None).status
     'not attempted'
     """
-    for table in _table_cases():
+    for F, S, b, want in _loss_cases():
         try:
-            value = call_student(fn, table.copy(), name="matched_accuracy")
+            value = call_student(fn, F.copy(), S.copy(), b, name="correlation_loss")
             if is_placeholder(value):
-                return not_attempted("Write the body of matched_accuracy (it still returns None)")
-            got = as_number(value)
+                return not_attempted("Write the body of correlation_loss (it still returns None)")
+            got = number_or_error(value, "correlation_loss", "one number (the mean over all pairs)")
         except StudentError as err:
-            return wrong(f"{err}. The table may have more rows (clusters) than columns (segments), or fewer.")
-        if got is None:
-            return wrong("matched_accuracy should return one number (a fraction of the pixels).")
-        want = _accuracy_from_table(table)
-        if np.isclose(got, want, rtol=1e-9, atol=1e-12):
+            return wrong(str(err))
+        if np.isclose(got, want, rtol=1e-7, atol=1e-12):
             continue
-        n = table.sum()
-        where = (f"for a hidden {table.shape[0]}x{table.shape[1]} table of {n} pixels you get {got:.4f}; "
-                 f"it should be {want:.4f}")
-        from scipy.optimize import linear_sum_assignment
-
-        r, c = linear_sum_assignment(table)
+        where = f"with b = {b} on hidden F and S of shape {F.shape} your loss is {got:.5f}; it should be {want:.5f}"
+        sp = np.maximum(S, 0)
         variants = [
-            (table.max(axis=1).sum() / n, "each cluster took its best segment on its own (a row-wise argmax), so "
-                                          "two clusters can claim the same segment. The matching is one-to-one: "
-                                          "use scipy.optimize.linear_sum_assignment(table, maximize=True)."),
-            (table.max(axis=0).sum() / n, "each segment took its best cluster on its own (a column-wise argmax); "
-                                          "the matching must be one-to-one (linear_sum_assignment)."),
-            (want * n, "that is the number of matched pixels; divide by all the pixels of the table."),
-            (table[r, c].sum() / n, "linear_sum_assignment minimises by default: you found the worst matching. "
-                                    "Pass maximize=True (or use -table)."),
-            (np.trace(table[: min(table.shape), : min(table.shape)]) / n,
-             "you read the diagonal: cluster p is not segment p. Find the matching first."),
+            (-want, "the sign is flipped: minimising your loss would push apart the codes of pairs whose features "
+                    "agree (F > b). The loss is -(F - b) * max(S, 0), so lowering it raises S where F > b."),
+            (np.mean(-(F + b) * sp), "the shift is added: it is F - b, so that pairs with F above b attract and "
+                                     "pairs below b repel."),
+            (np.mean(-(F - b) * S), "S is not clamped: with max(S, 0) the loss stops pushing once two codes are "
+                                    "orthogonal (S = 0); without it, repelled pairs are driven to S = -1."),
+            (np.mean(-np.maximum(F - b, 0) * sp), "you clamped F - b at 0, so no pair ever repels. Clamp S, "
+                                                  "not F - b."),
+            (np.mean(-(F - b) * np.maximum(S - b, 0)),
+             "the shift b belongs to F only: max(S, 0), not max(S - b, 0)."),
+            (np.mean(-F * sp), "b is missing: without the shift every pair with F > 0 attracts."),
+            (np.sum(-(F - b) * sp), "that is the sum over all pairs; STEGO averages over the H W I J pairs."),
         ]
         for value_, message in variants:
-            if np.isclose(got, value_, rtol=1e-9, atol=1e-12):
+            if np.isclose(got, value_, rtol=1e-7, atol=1e-12):
                 return wrong(f"{where}: {message}")
-        return wrong(f"{where}. Find the one-to-one matching of rows to columns with the largest total, "
-                     "add the matched counts, divide by all pixels.")
-    return right("your accuracy equals segkit.metrics.pixel_accuracy on hidden tables, square or not: a one-to-one "
-                 "matching that maximises the matched pixels, unmatched clusters counted wrong.")
+        return wrong(f"{where}. Compute -(F - b) * max(S, 0) for every pair of positions, then the mean.")
+    return right("your loss matches segkit.stego.correlation_loss for b = 0.08, 0.66 and -0.1: pairs with F > b "
+                 "attract, pairs below b repel, and the clamp stops pushing at orthogonal codes.")

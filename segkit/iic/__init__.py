@@ -8,7 +8,7 @@ information between the cluster of a pixel in one view and the clusters of
 the pixels near it in the other view is maximised.
 
 One concept per file, each piece a plain function or module so a lesson can
-show it alone. Lesson 06 starts with the numpy information theory:
+show it alone. Lesson 07 starts with the numpy information theory:
 
 - ``mi.py`` (numpy only): :func:`entropy`, :func:`joint_entropy`,
   :func:`conditional_entropy`, :func:`mutual_information`,
@@ -33,7 +33,7 @@ then trains the network:
   callback), its :class:`IICResult`, and :func:`predict_iic` /
   :func:`segment_iic` for label maps (:func:`images_to_tensor` stacks images).
 - ``orderings.py``: the raster-scan orderings of Autoregressive Clustering
-  (Ouali et al., ECCV 2020) for lesson 6: :data:`AC_ORDERINGS`,
+  (Ouali et al., ECCV 2020) for lesson 7: :data:`AC_ORDERINGS`,
   :func:`ordering_rank` and :func:`ordering_mask`.
 
 Names load on first use (``lazy_loader``), so ``mi.py`` and ``joint.py`` can

@@ -1,4 +1,4 @@
-"""Joint tables for lesson 06, and the IIC objective of one (numpy only).
+"""Joint tables for lesson 07, and the IIC objective of one (numpy only).
 
 * :func:`joint_from_labels` - the empirical joint distribution of two paired
   label maps (a segmentation against its ground truth, or the cluster maps of
@@ -79,7 +79,7 @@ def blend_joint(t, k=2) -> np.ndarray:
 
     ``P = (1 - t) * u u^T + t * diag(u)`` with ``u`` uniform over ``k`` values:
     both marginals stay uniform (H(X) = H(Y) = log k) while I(X; Y) rises
-    from 0 to log k. The slider of lesson 6 moves ``t``.
+    from 0 to log k. The slider of lesson 7 moves ``t``.
 
     Parameters
     ----------

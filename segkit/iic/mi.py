@@ -1,6 +1,6 @@
 """Entropy and mutual information of discrete distributions (numpy only).
 
-The quantities of lesson 6, computed from a joint probability table
+The quantities of lesson 7, computed from a joint probability table
 ``joint[x, y] = P(X = x, Y = y)`` (rows are X, columns are Y):
 
 * :func:`entropy` H(X) of a distribution,

@@ -1,4 +1,4 @@
-"""The raster-scan orderings of Autoregressive Clustering (AC; Ouali et al., ECCV 2020), for lesson 6.
+"""The raster-scan orderings of Autoregressive Clustering (AC; Ouali et al., ECCV 2020), for lesson 7.
 
 AC makes its two views with masked convolutions that see only the pixels
 before the current one in an ordering: :data:`AC_ORDERINGS` lists the eight

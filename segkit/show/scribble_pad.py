@@ -1,4 +1,4 @@
-"""Draw scribbles on an image with the mouse, in the notebook (lesson 05).
+"""Draw scribbles on an image with the mouse, in the notebook (lesson 06).
 
 :class:`ScribblePad` shows the image in an ``ipywidgets.Image`` and listens
 to the mouse through ``ipyevents`` (a small widget library that forwards

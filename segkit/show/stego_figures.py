@@ -1,4 +1,4 @@
-"""Figures for lesson 07 (STEGO-style feature correspondence): presentation only.
+"""Figures for lesson 08 (STEGO-style feature correspondence): presentation only.
 
 * :func:`grid_position` - a slider position in [0, 1] to a cell of a feature grid.
 * :func:`show_correspondence` - a query point and, over other images, how much
