@@ -67,13 +67,13 @@ _EXPORTS = {
     "felzenszwalb_segment": "classical",
     "slic": "superpixels",
     "majority_vote": "superpixels",
-    # the unsupervised CNN (lessons 04-05; torch is imported on first use)
+    # the unsupervised CNN (lessons 04-06; torch is imported on first use)
     "segment": "cnn.segment_image",
     "fit_reference": "cnn.reference",
     "predict": "cnn.reference",
     "infer_min_labels": "cnn.segment_image",
     "SegNet": "cnn.model",
-    # STEGO (lesson 07)
+    # STEGO (lesson 08)
     "load_backbone": "backbones",
     "train_stego": "stego",
     # torch threads fitted to the CPUs the process may use (Binder: one)

@@ -2,7 +2,7 @@
 
 On Binder a pod gets about one CPU of quota while ``os.cpu_count()`` shows
 every core of the node, so torch starts one OpenMP thread per visible core and
-the threads throttle each other under the quota (lesson 04: 849 s with
+the threads throttle each other under the quota (lesson 04, before its split in two: 849 s with
 torch's default threads against 180 s with one, benchmarks/RESULTS.md).
 segkit's trainers and other heavy torch calls therefore run inside
 :func:`fitted_threads`, which lowers torch's intra-op thread count to the CPUs

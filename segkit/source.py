@@ -1,6 +1,6 @@
 """The code a lesson runs, printed in the lesson: a function's source without its docstring.
 
-Lessons 03 and 04 show the very functions that ``slic`` and ``segment`` run,
+Lessons 03 and 05 show the very functions that ``slic`` and ``segment`` run,
 rather than a retyped copy that could drift from them.
 """
 

@@ -1,75 +1,74 @@
-"""The checks of lesson 05's exercises: segkit/exercises/lesson05.py."""
+"""Tests for segkit.exercises.lesson05: the continuity-loss check says 'not attempted' to a placeholder,
+names the slip in a typical wrong answer, and accepts a right one."""
 
-import numpy as np
 import pytest
+import torch
 
 from segkit.exercises import lesson05
 
 
-def _log_softmax(logits):
-    x = logits - logits.max(axis=-1, keepdims=True)
-    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+def status(feedback):
+    return feedback.status
 
 
-def scribble_loss(logits, scribble):
-    marked = scribble != 255
-    return float(-_log_softmax(logits)[marked, scribble[marked]].mean())
+# --------------------------------------------------------------------------- continuity loss
+
+def right_continuity(r):
+    return (r[:, :, 1:, :] - r[:, :, :-1, :]).abs().mean() + (r[:, :, :, 1:] - r[:, :, :, :-1]).abs().mean()
 
 
-def test_scribble_loss_placeholder_is_not_attempted():
-    assert lesson05.check_scribble_loss(lambda logits, scribble: None).status == "not attempted"
+class TestContinuityLoss:
+    def test_placeholder(self):
+        fb = lesson05.check_continuity_loss(lambda response: None)
+        assert status(fb) == "not attempted" and "continuity_loss" in fb.message
 
+    def test_right(self):
+        fb = lesson05.check_continuity_loss(right_continuity)
+        assert status(fb) == "right" and "gradient" in fb.message
 
-def test_scribble_loss_right():
-    assert lesson05.check_scribble_loss(scribble_loss)
+    def test_diff_is_right_too(self):
+        fb = lesson05.check_continuity_loss(
+            lambda r: torch.diff(r, dim=2).abs().mean() + torch.diff(r, dim=3).abs().mean())
+        assert status(fb) == "right"
 
+    @pytest.mark.parametrize("wrong_answer, words", [
+        (lambda r: (r[:, :, 1:, :] - r[:, :, :-1, :]).abs().mean(), ["only the vertical term", "your loss is 1.2684; L_con is 2.4196"]),
+        (lambda r: (r[:, :, :, 1:] - r[:, :, :, :-1]).abs().mean(), ["only the horizontal term"]),
+        (lambda r: ((r[:, :, 1:] - r[:, :, :-1]) ** 2).mean() + ((r[..., 1:] - r[..., :-1]) ** 2).mean(),
+         ["L2", "absolute value"]),
+        (lambda r: (r[:, :, 1:] - r[:, :, :-1]).abs().sum() + (r[..., 1:] - r[..., :-1]).abs().sum(),
+         ["sums instead of means"]),
+        (lambda r: right_continuity(r) / 2, ["mean of the two terms"]),
+        (lambda r: (r[:, :, 1:] - r[:, :, :-1]).mean() + (r[..., 1:] - r[..., :-1]).mean(), ["absolute value"]),
+        (lambda r: (torch.roll(r, -1, 2) - r).abs().mean() + (torch.roll(r, -1, 3) - r).abs().mean(),
+         ["torch.roll", "wraps around"]),
+        (lambda r: (r[:, :, 1:] - r[:, :, :-1]).abs().mean((0, 2, 3)).sum()
+         + (r[..., 1:] - r[..., :-1]).abs().mean((0, 2, 3)).sum(), ["per channel"]),
+        (lambda r: (r[:, 1:] - r[:, :-1]).abs().mean() + (r[..., 1:] - r[..., :-1]).abs().mean(),
+         ["H is dim 2"]),
+        (lambda r: right_continuity(r).detach().item(), ["returned a float", "backward"]),
+        (lambda r: right_continuity(r).detach(), ["no gradient"]),
+        (lambda r: torch.stack([(r[:, :, 1:] - r[:, :, :-1]).abs().mean(), (r[..., 1:] - r[..., :-1]).abs().mean()]),
+         ["shape (2,)", "one number"]),
+        (lambda r: right_continuity(r) + 0 * right_continuity(r.detach() * 0 + r.pow(3)), None),
+    ])
+    def test_wrong(self, wrong_answer, words):
+        fb = lesson05.check_continuity_loss(wrong_answer)
+        if words is None:       # same value, same gradient: right, whatever the detour
+            assert status(fb) == "right", fb
+            return
+        assert status(fb) == "wrong", fb
+        for word in words:
+            assert word in fb.message, (word, fb.message)
 
-@pytest.mark.parametrize("answer, words", [
-    (lambda lo, s: float(-_log_softmax(lo)[s != 255, s[s != 255]].sum() / s.size), "divided by all 42 pixels"),
-    (lambda lo, s: float(-_log_softmax(lo)[s != 255, s[s != 255]].sum()), "divide by their number |S| = 9"),
-    (lambda lo, s: float(-lo[s != 255, s[s != 255]].mean()), "raw logit"),
-    (lambda lo, s: -scribble_loss(lo, s), "sign is flipped"),
-    (lambda lo, s: float(-_log_softmax(lo)[s != 255].mean()), "only the channel of each pixel's scribble class"),
-])
-def test_scribble_loss_wrong_answers_say_what_is_wrong(answer, words):
-    fb = lesson05.check_scribble_loss(answer)
-    assert fb.status == "wrong"
-    assert words in fb.message
-    assert "should be 2.5617" in fb.message
+    def test_wrong_gradient(self):
+        def value_right_gradient_wrong(r):
+            v = right_continuity(r)
+            return v.detach() + (r.sum() - r.sum().detach())     # value of L_con, gradient of sum(r)
+        fb = lesson05.check_continuity_loss(value_right_gradient_wrong)
+        assert status(fb) == "wrong" and "gradient is not" in fb.message
 
-
-def test_scribble_loss_indexing_by_255_gets_a_hint():
-    def everywhere(logits, scribble):
-        h, w = scribble.shape
-        return float(-_log_softmax(logits)[np.arange(h)[:, None], np.arange(w), scribble].mean())
-
-    fb = lesson05.check_scribble_loss(everywhere)
-    assert fb.status == "wrong"
-    assert "IndexError" in fb.message and "255 marks unlabelled pixels" in fb.message
-
-
-def min_labels(scribble, default=3):
-    if scribble is None:
-        return default
-    return len(np.unique(scribble[scribble != 255]))
-
-
-def test_min_labels_placeholder_is_not_attempted():
-    assert lesson05.check_min_labels(lambda scribble, default=3: None).status == "not attempted"
-
-
-def test_min_labels_right():
-    assert lesson05.check_min_labels(min_labels)
-
-
-@pytest.mark.parametrize("answer, words", [
-    (lambda s, default=3: default if s is None else len(np.unique(s)), "counted 255 as a class"),
-    (lambda s, default=3: default if s is None else int(s[s != 255].max()) + 1, "Count the distinct ids"),
-    (lambda s, default=3: default, "not the default"),
-    (lambda s, default=3: 3 if s is None else min_labels(s), "the stop is then the default, 5"),
-    (lambda s, default=3: len(np.unique(s[s != 255])), "return `default`"),
-])
-def test_min_labels_wrong_answers_say_what_is_wrong(answer, words):
-    fb = lesson05.check_min_labels(answer)
-    assert fb.status == "wrong"
-    assert words in fb.message
+    def test_feedback_renders(self):
+        fb = lesson05.check_continuity_loss(lambda r: r.mean() * 0)
+        assert str(fb).startswith("✗ Not yet:") and "L_con is" in str(fb)
+        assert "<div" in fb._repr_html_()

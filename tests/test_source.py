@@ -1,4 +1,4 @@
-"""segkit.source.source_code: what lessons 03 and 04 print is the code that runs."""
+"""segkit.source.source_code: what lessons 03 and 05 print is the code that runs."""
 
 import pytest
 

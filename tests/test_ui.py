@@ -263,7 +263,7 @@ def test_classical_slider_reaches_kernel_and_redraws(lab, browser, notebook, des
 
 
 def test_cnn_mu_slider_and_train_button(lab, browser):
-    notebook = "04_unsupervised_cnn.ipynb"
+    notebook = "05_continuity_and_minlabels.ipynb"
     if not (lab["dir"] / notebook).exists():
         pytest.fail(f"{notebook} is missing")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -282,15 +282,15 @@ def test_cnn_mu_slider_and_train_button(lab, browser):
         cell.get_by_role("button", name="Train").click()
         _wait_for_new_image(cell, before, timeout_s=600)
     except BaseException:
-        _screenshot_on_failure(page, "ui-04_unsupervised_cnn")
+        _screenshot_on_failure(page, "ui-05_continuity_and_minlabels")
         raise
     finally:
         page.close()
 
 
 def test_scribble_pad_draws_with_the_mouse(lab, browser):
-    """Lesson 05: a drag on the pad's picture adds a stroke in the kernel and redraws the picture."""
-    notebook = "05_scribbles_and_reference.ipynb"
+    """Lesson 06: a drag on the pad's picture adds a stroke in the kernel and redraws the picture."""
+    notebook = "06_scribbles_and_reference.ipynb"
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         _open_and_run_all(page, lab, notebook)
@@ -324,7 +324,7 @@ def test_scribble_pad_draws_with_the_mouse(lab, browser):
             assert time.time() < deadline, "the pad's picture did not change after drawing"
             time.sleep(0.5)
     except BaseException:
-        _screenshot_on_failure(page, "ui-05_scribbles_and_reference")
+        _screenshot_on_failure(page, "ui-06_scribbles_and_reference")
         raise
     finally:
         page.close()

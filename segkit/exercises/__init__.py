@@ -17,5 +17,6 @@ from ._feedback import Feedback, call_student, is_placeholder, not_attempted, ri
 
 __getattr__, __dir__, _lazy_all = _lazy.attach(__name__, submodules=[
     "lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06", "lesson07", "lesson08",
+    "lesson09",
 ])
 __all__ = ["Feedback", "call_student", "is_placeholder", "not_attempted", "right", "wrong"] + list(_lazy_all)

@@ -7,9 +7,9 @@
 - ``live.py``: :class:`LiveHistoryPlot` and :func:`live_training`, a
   training's curves drawn while it runs.
 - ``scribble_pad.py``: :class:`ScribblePad`, scribbles drawn with the mouse.
-- ``cnn_figures.py``: lessons 04-05: the network, convolution as a matrix,
+- ``cnn_figures.py``: lessons 04-06: the network, convolution as a matrix,
   scribbles over an image, the mu sweep.
-- ``stego_figures.py``: lesson 07: feature correspondence maps.
+- ``stego_figures.py``: lesson 08: feature correspondence maps.
 
 matplotlib and ipywidgets are imported inside the functions, so importing
 these modules is cheap; nothing below this package imports them.

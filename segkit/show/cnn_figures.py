@@ -1,4 +1,4 @@
-"""Figures for lessons 04 and 05 (the unsupervised CNN): presentation only.
+"""Figures for lessons 04 to 06 (the unsupervised CNN): presentation only.
 
 * :func:`draw_network` - the network of Kanezaki (2018) / Kim et al. (2020)
   as a row of boxes, with the tensor shapes between them.
@@ -24,7 +24,7 @@ import numpy as np
 from ..cnn.scribbles import UNLABELLED
 from .._validate import check_float, check_int, check_label_map, describe
 
-from .live import LiveHistoryPlot, live_training  # noqa: F401  (where lessons 04-05 found them)
+from .live import LiveHistoryPlot, live_training  # noqa: F401  (where lessons 05-06 find them)
 
 __all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "draw_upsampling_2d", "show_scribble",
            "plot_mu_sweep", "LiveHistoryPlot", "live_training"]
