@@ -142,3 +142,22 @@ def test_draw_upsampling_2d_shows_what_segkit_computes():
     assert [float(t.get_text()) for t in axes[5].texts] == U.max_unpool(*U.max_pool(
         np.array([[1, 5, 0, 0], [2, 3, 0, 7], [0, 0, 1, 1], [9, 0, 1, 2]], float), 2), (4, 4)).ravel().tolist()
     plt.close(fig)
+
+
+def test_draw_fcn_unet_draws_both_networks():
+    fig = cnn_figures.draw_fcn_unet()
+    fcn, unet = fig.axes
+    assert fcn.get_title().startswith("FCN-8s") and unet.get_title().startswith("U-Net")
+    fcn_texts = [t.get_text() for t in fcn.texts]
+    # the encoder down to 1/32, two sums (+) and the upsamplings x2, x2, x8
+    assert {"1/2", "1/4", "1/8\npool3", "1/16\npool4", "1/32\nconv7"} <= set(fcn_texts)
+    assert fcn_texts.count("+") == 2
+    assert fcn_texts.count("up x2") == 2 and "up x8 (to full size)" in fcn_texts
+    unet_texts = [t.get_text() for t in unet.texts]
+    assert {"64", "128", "256", "512", "1024", "64+64", "512+512"} <= set(unet_texts)
+    assert "up-conv 2x2" in unet_texts and "copy, concatenate" in unet_texts
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert len(legend) == 3 and "skip connection" in legend
+    width, height = fig.get_size_inches() * 100
+    assert width < 1000 and height < 500
+    plt.close(fig)

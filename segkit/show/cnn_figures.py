@@ -7,6 +7,8 @@
   as ``C^T y`` (the seminar's "convolution as matrix multiplication").
 * :func:`draw_upsampling_2d` - unpooling, max unpooling and the 2-D transposed
   convolution (2 x 2 -> 4 x 4), computed by :mod:`segkit.cnn.upsampling`.
+* :func:`draw_fcn_unet` - schematics of FCN-8s (Long et al. 2015) and U-Net
+  (Ronneberger et al. 2015): downsampling, upsampling and skip connections.
 * :func:`show_scribble` - scribbles drawn over an image in the course's colours.
 * :func:`plot_mu_sweep` - segmentations against the continuity weight μ.
 
@@ -26,7 +28,8 @@ from .._validate import check_float, check_int, check_label_map, describe
 
 from .live import LiveHistoryPlot, live_training  # noqa: F401  (where lessons 05-06 find them)
 
-__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "draw_upsampling_2d", "show_scribble",
+__all__ = ["draw_network", "conv1d_matrix", "draw_conv_matrix", "draw_upsampling_2d", "draw_fcn_unet",
+           "show_scribble",
            "plot_mu_sweep", "LiveHistoryPlot", "live_training"]
 
 
@@ -279,6 +282,138 @@ def draw_upsampling_2d(x=((1, 2), (3, 4)), big=((1, 5, 0, 0), (2, 3, 0, 7), (0, 
     for ax, (values, title) in zip(axes, panels):
         _draw_grid(ax, values, title, vmax=float(max(v.max() for v, _ in panels)))
     fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- #
+# FCN and U-Net (schematics)
+# --------------------------------------------------------------------------- #
+
+_DOWN, _UP, _SKIP = "0.15", "#d62728", "#1f78b4"   # arrow colours: downsampling, upsampling, skip
+
+
+def _box(ax, x, y, w, h, text, color, fontsize=7.5):
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
+                                fc=color, ec="k", lw=0.8))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+
+def _arrow(ax, start, end, color, *, dashed=False, label=None, offset=(0.0, 0.12), ha="center"):
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops=dict(arrowstyle="-|>", lw=1.3, color=color, shrinkA=0, shrinkB=0,
+                                linestyle="--" if dashed else "-", mutation_scale=9))
+    if label:
+        ax.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], label,
+                ha=ha, va="bottom", fontsize=7, color=color)
+
+
+def _draw_fcn8s(ax):
+    names = ["image\nH x W", "1/2", "1/4", "1/8\npool3", "1/16\npool4", "1/32\nconv7"]
+    heights = [1.5, 1.25, 1.05, 0.88, 0.74, 0.62]
+    xs = [0.55 + 1.55 * i for i in range(len(names))]
+    y_enc, y_dec, w = 4.3, 1.7, 0.95
+    for i, (x, h, name) in enumerate(zip(xs, heights, names)):
+        _box(ax, x, y_enc, w, h, name, "#dddddd" if i == 0 else "#a6cee3")
+        if i:
+            _arrow(ax, (xs[i - 1] + w / 2, y_enc), (x - w / 2, y_enc), _DOWN)
+    ax.text(xs[1] - 0.6, y_enc + 0.85, "encoder: convolutions, each block halves H and W",
+            fontsize=7.5, color=_DOWN)
+    # scores at 1/32, the two sums, the output
+    _box(ax, xs[5], y_dec, w, 0.62, "scores\n1/32", "#fdbf6f")
+    _arrow(ax, (xs[5], y_enc - heights[5] / 2), (xs[5], y_dec + 0.31), _DOWN,
+           label="1x1 conv", offset=(0.08, -0.05), ha="left")
+    for i in (4, 3):                  # pool4, pool3: their own scores, added after upsampling
+        ax.plot([xs[i]], [y_dec], "o", ms=15, mfc="white", mec="k", mew=0.9)   # round on screen
+        ax.text(xs[i], y_dec, "+", ha="center", va="center", fontsize=11, weight="bold")
+        _arrow(ax, (xs[i], y_enc - heights[i] / 2), (xs[i], y_dec + 0.26), _SKIP, dashed=True,
+               label="1x1 conv\nscores", offset=(0.08, -0.1), ha="left")
+    _box(ax, xs[0], y_dec, w, 0.9, "labels\nH x W", "#b2df8a")
+    _arrow(ax, (xs[5] - w / 2, y_dec), (xs[4] + 0.26, y_dec), _UP, label="up x2")
+    _arrow(ax, (xs[4] - 0.26, y_dec), (xs[3] + 0.26, y_dec), _UP, label="up x2")
+    _arrow(ax, (xs[3] - 0.26, y_dec), (xs[0] + w / 2, y_dec), _UP, label="up x8 (to full size)")
+    ax.text(0.05, 0.2, "FCN-32s: 1/32 scores, up x32 at once\nFCN-16s: + pool4's scores, then up x16\n"
+            "FCN-8s (drawn): + pool4's, + pool3's, then up x8", fontsize=7.5, va="center", color="0.25")
+    ax.set_xlim(-0.1, xs[-1] + 0.65)
+    ax.set_ylim(-0.75, 5.4)
+    ax.set_title("FCN-8s: sum the coarse scores with finer layers' scores", fontsize=9)
+
+
+def _draw_unet(ax):
+    channels = [64, 128, 256, 512, 1024]
+    levels = len(channels)
+    dy, w, h = 1.0, 1.05, 0.6
+    y = [4.6 - dy * l for l in range(levels)]
+    x_left = [0.9 + 0.85 * l for l in range(levels)]
+    x_right = [2 * x_left[-1] - x for x in x_left]
+    for l, c in enumerate(channels):
+        scale = "1" if l == 0 else f"1/{2 ** l}"
+        if l < levels - 1:
+            _box(ax, x_left[l], y[l], w, h, f"{c}", "#a6cee3")
+            _box(ax, x_right[l], y[l], w, h, f"{c}+{c}", "#fdbf6f", fontsize=7)
+            ax.text(x_left[l] - w / 2 - 0.1, y[l], scale, ha="right", va="center", fontsize=7.5,
+                    color="0.3")
+            _arrow(ax, (x_left[l] + w / 2, y[l]), (x_right[l] - w / 2, y[l]), _SKIP, dashed=True,
+                   label="copy, concatenate" if l == 0 else None, offset=(0, 0.04))
+            _arrow(ax, (x_left[l], y[l] - h / 2), (x_left[l + 1] - 0.15, y[l + 1] + h / 2), _DOWN,
+                   label="max pool 2x2" if l == 0 else None, offset=(-0.12, -0.15), ha="right")
+            _arrow(ax, (x_right[l + 1] + 0.15, y[l + 1] + h / 2), (x_right[l], y[l] - h / 2), _UP,
+                   label="up-conv 2x2" if l == 0 else None, offset=(0.12, -0.15), ha="left")
+        else:
+            _box(ax, x_left[l], y[l], w * 1.2, h, f"{c}", "#a6cee3")
+            ax.text(x_left[l] - w * 0.6 - 0.1, y[l], scale, ha="right", va="center", fontsize=7.5,
+                    color="0.3")
+    _box(ax, x_right[0] + 1.9, y[0], 0.9, h + 0.2, "labels\nH x W", "#b2df8a")
+    _arrow(ax, (x_right[0] + w / 2, y[0]), (x_right[0] + 1.45, y[0]), _DOWN,
+           label="1x1\nconv", offset=(0, 0.04))
+    ax.text(x_left[0] - 0.55, -0.35, "boxes: channels, each level two 3x3 convolutions (ReLU);\n"
+            "right: upsampled c + copied c channels -> c", fontsize=7.5, color="0.25")
+    ax.set_xlim(x_left[0] - 0.8, x_right[0] + 2.45)
+    ax.set_ylim(-0.75, 5.4)
+    ax.set_title("U-Net: concatenate the encoder's features at each level", fontsize=9)
+
+
+def draw_fcn_unet():
+    """Schematics of FCN-8s and U-Net: where they downsample, upsample and skip.
+
+    Left, FCN-8s (Long et al. 2015): an encoder of blocks that halve the
+    resolution down to 1/32; the 1/32 class scores are upsampled x2 and added
+    to scores predicted from pool4 (1/16), the sum upsampled x2 and added to
+    pool3's (1/8), and that upsampled x8 to the image size. Right, U-Net
+    (Ronneberger et al. 2015): a contracting path (two 3 x 3 convolutions, then
+    2 x 2 max pooling, channels 64 to 1024) and an expanding path whose 2 x 2
+    up-convolutions (transposed convolutions) are concatenated with the
+    encoder's features of the same level. Arrow colours: black downsampling,
+    red upsampling (learnable transposed convolutions), dashed blue skip
+    connections.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Two axes, titled "FCN-8s: ..." and "U-Net: ...", with a legend of the
+        three kinds of arrow.
+
+    References
+    ----------
+    J. Long, E. Shelhamer, T. Darrell, "Fully convolutional networks for
+    semantic segmentation", CVPR 2015. O. Ronneberger, P. Fischer, T. Brox,
+    "U-Net: convolutional networks for biomedical image segmentation", MICCAI
+    2015.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.5), gridspec_kw={"width_ratios": [1, 1]})
+    _draw_fcn8s(axes[0])
+    _draw_unet(axes[1])
+    for ax in axes:
+        ax.axis("off")
+    handles = [Line2D([], [], color=_DOWN, lw=1.3, label="downsampling (pooling / strided conv)"),
+               Line2D([], [], color=_UP, lw=1.3, label="upsampling (transposed conv, learnable)"),
+               Line2D([], [], color=_SKIP, lw=1.3, ls="--", label="skip connection")]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
