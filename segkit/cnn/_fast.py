@@ -240,7 +240,9 @@ def buffered_forward(model: "SegNet", x: torch.Tensor, workspace: Workspace,
         last = i == n - 1
         # the layer nearest the loss writes into grad_keys[1], the next into [0], ...
         gkey = grad_keys[(n - i) % 2]
-        h = _ReluBatchNorm.apply(conv(h), bn.weight, bn.bias, bn.eps, not last, workspace,
+        # under bfloat16 autocast (the fast schedule) only the convolution runs in
+        # bfloat16: BatchNorm's statistics and buffers stay in x's precision
+        h = _ReluBatchNorm.apply(conv(h).to(x.dtype), bn.weight, bn.bias, bn.eps, not last, workspace,
                                  f"out{i}", gkey)
     return h
 

@@ -1,4 +1,4 @@
-"""The classical answer to scribbles: the random walker (Grady, TPAMI 2006), for lesson 05.
+"""The classical answer to scribbles: the random walker (Grady, TPAMI 2006), for lesson 06.
 
 Kim, Kanezaki and Tanaka (2020) cite graph cuts, random walks and matting as
 the interactive segmentation their scribble loss competes with. The random

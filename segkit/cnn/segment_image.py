@@ -29,6 +29,7 @@ so lesson-size images run the readable loop. Both give the same labels and histo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,7 @@ from ._build import image_tensor, new_segnet, renumber
 from .model import MAX_CHANNELS, MAX_CONV
 from .engines import ENGINES, get_engine
 from .scribbles import UNLABELLED, check_scribble
+from .schedule import SCHEDULES, bfloat16_supported, train_fast
 from .train import Objective, train_loop
 
 __all__ = ["segment", "SegmentationResult", "infer_min_labels", "METHODS"]
@@ -73,14 +75,17 @@ class SegmentationResult:
         The trained network (on the device it was trained on).
     stop_reason : str
         ``"min_labels"`` (the label count reached ``min_labels``),
-        ``"max_iter"`` or ``"callback"`` (the callback returned True).
+        ``"max_iter"``, ``"callback"`` (the callback returned True) or, with
+        ``schedule="fast"``, ``"converged"`` (labels and loss stable).
     n_iter : int
         Iterations run (updates made).
     seconds : float
         Wall time of the training loop.
     method : str
     params : dict
-        The effective settings (min_labels after scribbles, device, ...).
+        The effective settings (min_labels after scribbles, device,
+        ``schedule``; with the fast schedule ``stages``: scale, shape,
+        updates, seconds and stop of each stage, and ``bfloat16``).
     """
 
     labels: np.ndarray
@@ -119,7 +124,7 @@ def infer_min_labels(image, *, formula: str = "variance") -> int:
       1,000 SLIC superpixels).
 
     Its author found it weak (it mixes texture and contrast with the number of
-    objects), and lesson 4 tries both versions honestly on BSDS images.
+    objects), and lesson 05 tries both versions honestly on BSDS images.
 
     Parameters
     ----------
@@ -163,6 +168,15 @@ def _slic(rgb, n_segments, compactness):
     return slic(rgb, n_segments=n_segments, compactness=compactness, start_label=0)
 
 
+def _stage_slic(xs, *, n_segments, compactness, full_pixels):
+    """SLIC ids (1, h, w) of a stage's (1, 3, h, w) image, K scaled with its area (fast schedule)."""
+    h, w = xs.shape[-2:]
+    k = max(1, round(n_segments * h * w / full_pixels))
+    rgb = xs[0].permute(1, 2, 0).detach().cpu().to(torch.float64).numpy()
+    _, seg = np.unique(_slic(rgb, k, compactness).ravel(), return_inverse=True)
+    return torch.from_numpy(seg.reshape(1, h, w).astype(np.int64)).to(xs.device)
+
+
 
 
 @with_fitted_threads
@@ -170,7 +184,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
             momentum: float = 0.9, max_iter: int = 1000, n_channels: int = 100, n_conv: int = 2,
             n_segments: int = 10000, compactness: float = 100.0, scribble=None, nu: float = 0.5,
             sim_weight: float = 1.0, seed: int = 0, device="auto", callback=None, keep_memory: bool = True,
-            engine: str = "auto", dtype: str = "float32") -> SegmentationResult:
+            engine: str = "auto", dtype: str = "float32", schedule: str = "paper") -> SegmentationResult:
     """Segment one image by training the unsupervised CNN on it.
 
     Kim, Kanezaki and Tanaka (2020), ``method="kim2020"``, minimise
@@ -249,6 +263,17 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
         to become faster: BSDS images at full size run fast, lesson images
         (320 px) readable.
         The same labels and history either way, up to rounding (see ``dtype``).
+    schedule : {"paper", "fast"}
+        ``"paper"`` (default): the papers' loop on the full image, up to
+        ``max_iter`` updates, in ``dtype``. ``"fast"``: the same network and
+        loss trained coarse to fine (most updates on the image shrunk to a
+        quarter and a half of its side, a few at full size), each stage
+        stopping early once labels and loss are stable, with bfloat16
+        convolutions where the processor supports them; ``max_iter`` is
+        then ignored (the stages set the budget). For full-size images
+        (321x481): tens of seconds instead of tens of minutes. See
+        :mod:`segkit.cnn.schedule` and benchmarks/RESULTS.md for how its
+        results compare with the papers' schedule. No scribbles.
     dtype : {"float32", "float64"}
         Precision of the network and the image. float32, as the authors. The
         training map amplifies rounding differences (about 1e-7 per step in
@@ -310,6 +335,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     keep_memory = check_bool(keep_memory, "keep_memory")
     engine = check_choice(engine, "engine", ENGINES)
     dtype = check_choice(dtype, "dtype", DTYPES)
+    schedule = check_choice(schedule, "schedule", SCHEDULES)
     dev = resolve_device(device)
 
     scr = None
@@ -318,6 +344,9 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
             raise ValueError("`scribble` is supported by method='kim2020' only (the 2018 method has no "
                              "scribble loss)")
         scr = check_scribble(scribble, (h, w), n_channels)
+        if schedule == "fast":
+            raise ValueError("`scribble` needs schedule='paper': the fast schedule trains on shrunk copies "
+                             "of the image, where thin strokes would vanish")
     if min_labels is None:
         if scr is not None:
             min_labels = int(np.unique(scr[scr != UNLABELLED]).size)
@@ -328,6 +357,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
         raise ValueError(f"`min_labels` ({min_labels}) must be at most `n_channels` ({n_channels}): the network "
                          f"can never show more labels than it has channels, so training would stop at once")
 
+    engine_name = engine
     engine = get_engine(engine, h * w, n_channels=n_channels, dtype=DTYPES[dtype],
                         keep_memory=bool(keep_memory))
 
@@ -335,7 +365,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     scribble_t = segments_t = None
     if scr is not None:
         scribble_t = torch.from_numpy(scr)[None].to(dev)
-    if method == "kanezaki2018":
+    if method == "kanezaki2018" and schedule == "paper":
         seg = _slic(rgb, n_segments, compactness)
         _, seg = np.unique(seg.ravel(), return_inverse=True)
         segments_t = torch.from_numpy(seg.reshape(1, h, w).astype(np.int64)).to(dev)
@@ -344,14 +374,28 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
                           scribble=scribble_t)
     model = new_segnet(n_channels, n_conv, seed, dev).to(DTYPES[dtype])
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    run = train_loop(model, optimizer, x, objective, segments=segments_t, min_labels=min_labels,
-                     max_iter=max_iter, callback=callback, engine=engine)
+    bfloat16 = False
+    if schedule == "paper":
+        run = train_loop(model, optimizer, x, objective, segments=segments_t, min_labels=min_labels,
+                         max_iter=max_iter, callback=callback, engine=engine)
+    else:
+        bfloat16 = dtype == "float32" and bfloat16_supported(dev)
+        superpixels = None
+        if method == "kanezaki2018":   # each stage its own SLIC, K scaled with the area
+            superpixels = functools.partial(_stage_slic, n_segments=n_segments, compactness=compactness,
+                                            full_pixels=h * w)
+        run = train_fast(model, optimizer, x, objective, min_labels=min_labels, callback=callback,
+                         superpixels=superpixels, bfloat16=bfloat16,
+                         engine_at=lambda n: get_engine(engine_name, n, n_channels=n_channels,
+                                                        dtype=DTYPES[dtype], keep_memory=bool(keep_memory)))
     del optimizer
     params = dict(method=method, mu=mu, min_labels=min_labels, lr=lr, momentum=momentum,
                   max_iter=max_iter, n_channels=n_channels, n_conv=n_conv, n_segments=n_segments,
                   compactness=compactness, nu=nu, sim_weight=sim_weight, seed=seed, device=str(dev),
                   scribble=scr is not None, keep_memory=bool(keep_memory), engine=engine.name,
-                  dtype=dtype, shape=(h, w))
+                  dtype=dtype, shape=(h, w), schedule=schedule)
+    if run.stages is not None:
+        params.update(stages=run.stages, bfloat16=bfloat16)
     return SegmentationResult(labels=renumber(run.labels[0].cpu().numpy()), history=run.history,
                               model=model, stop_reason=run.stop_reason, n_iter=run.n_iter,
                               seconds=run.seconds, method=method, params=params)

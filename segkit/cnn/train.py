@@ -143,6 +143,14 @@ def superpixel_vote(labels: torch.Tensor, segments: torch.Tensor, n_channels: in
     return superpixel_target(labels.reshape(-1), flat, int(flat.max()) + 1, n_channels).view_as(labels)
 
 
+def _calm(labels, previous, losses, tol) -> bool:
+    """Fewer than ``tol`` of the pixels changed label and the loss moved by less than ``tol``."""
+    if previous is None or len(losses) < 2:
+        return False
+    changed = float((labels != previous).float().mean())
+    return changed < tol and abs(losses[-1] - losses[-2]) < tol * abs(losses[-2])
+
+
 class PaperEngine:
     """The loop's pieces exactly as the papers write them (the readable engine).
 
@@ -183,11 +191,15 @@ class LoopResult:
     history : dict of lists
         One entry per update under :data:`HISTORY_KEYS`.
     stop_reason : str
-        ``"min_labels"``, ``"max_iter"`` or ``"callback"``.
+        ``"min_labels"``, ``"max_iter"``, ``"callback"`` or ``"converged"``
+        (only with ``stable_patience``).
     n_iter : int
         Updates made.
     seconds : float
         Wall time of the loop.
+    stages : list of dict or None
+        Set by the fast schedule (:func:`segkit.cnn.schedule.train_fast`):
+        one entry per stage.
     """
 
     labels: torch.Tensor
@@ -195,10 +207,11 @@ class LoopResult:
     stop_reason: str
     n_iter: int
     seconds: float
+    stages: list | None = None
 
 
 def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, max_iter=1000,
-               callback=None, engine=PAPER) -> LoopResult:
+               callback=None, engine=PAPER, stable_patience=0, stable_tol=0.002) -> LoopResult:
     """Train ``model`` on one image until it has ``min_labels`` labels (the papers' loop).
 
     Parameters
@@ -226,6 +239,14 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
         returning True stops training.
     engine : PaperEngine or the fast engine
         Where forward, argmax and loss come from (default :data:`PAPER`).
+    stable_patience : int
+        0 (default, the papers): no convergence stop. Otherwise stop once,
+        for this many updates in a row, fewer than ``stable_tol`` of the
+        pixels changed label and the loss moved by less than ``stable_tol``
+        of its value (``stop_reason="converged"``; used by the fast
+        schedule, :mod:`segkit.cnn.schedule`).
+    stable_tol : float
+        Fraction of pixels, and relative loss change, counted as "stable".
 
     Returns
     -------
@@ -268,8 +289,10 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
     """
     max_iter = check_int(max_iter, "max_iter", min_value=1)
     min_labels = check_int(min_labels, "min_labels", min_value=0)
+    stable_patience = check_int(stable_patience, "stable_patience", min_value=0)
     history = {key: [] for key in HISTORY_KEYS}
     stop_reason, t0 = "max_iter", time.perf_counter()
+    previous, calm = None, 0                                    # for the convergence stop
     with engine.running():
         for iteration in range(max_iter):
             optimizer.zero_grad()
@@ -295,5 +318,11 @@ def train_loop(model, optimizer, x, objective, *, segments=None, min_labels=3, m
             if n_labels <= min_labels:
                 stop_reason = "min_labels"
                 break
+            if stable_patience:                                 # labels and loss no longer moving
+                calm = calm + 1 if _calm(labels, previous, history["loss"], stable_tol) else 0
+                previous = labels
+                if calm >= stable_patience:
+                    stop_reason = "converged"
+                    break
     return LoopResult(labels=labels, history=history, stop_reason=stop_reason, n_iter=iteration + 1,
                       seconds=time.perf_counter() - t0)
