@@ -50,6 +50,7 @@ OPTIONS = {
     "sim_weight": "--stepsize_sim",
     "seed": "--seed",
     "device": "--device",
+    "schedule": "--schedule",
 }
 
 #: Other names that messages may use, and what the user typed for them.
@@ -98,6 +99,10 @@ def add_arguments(parser) -> None:
                         help="SLIC compactness for kanezaki2018 (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the initial weights (default 0)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--schedule", choices=("paper", "fast"), default="paper",
+                        help="paper (default): up to --maxIter iterations at full size; fast: coarse to "
+                             "fine with a convergence stop and bfloat16 convolutions where the CPU has "
+                             "them, about a minute for a 321x481 image (--maxIter is then not used)")
     parser.add_argument("--max_side", type=int, default=None, metavar="PX",
                         help="shrink the image so that its longest side is at most PX pixels first")
     parser.add_argument("--no_keep_memory", action="store_true",

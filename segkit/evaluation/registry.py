@@ -73,8 +73,11 @@ def _kim2020(image, **params):
     return _cnn(image, "kim2020", params)
 
 
+#: The evaluation trains at full size with the fast schedule (segkit.cnn.schedule;
+#: ``--param kim2020.schedule=paper`` for the papers' 1,000 iterations); the
+#: schedule is stored with every result like any other parameter.
 _CNN_DEFAULTS = dict(max_iter=1000, min_labels=3, n_channels=100, n_conv=2, lr=0.1, seed=0, device="cpu",
-                     keep_memory=False)
+                     keep_memory=False, schedule="fast")
 
 #: The registry: method name -> :class:`Method`. Add to it with :func:`register_method`.
 METHODS: dict = {}
