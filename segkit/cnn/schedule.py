@@ -9,12 +9,14 @@ is 10 to 30 minutes of CPU per image, because kim2020 rarely reaches
 updates where they are cheap. The network is fully convolutional, so the
 weights learnt on a smaller copy of the image apply to the full one:
 
-1. **coarse to fine**: the stages of :data:`FAST_STAGES`: most updates on the
-   image shrunk to a quarter and a half of its side (16 and 4 times fewer
-   pixels), a few at full size so that the labels follow the full image's
-   edges. The optimiser (and its momentum) carries over from stage to stage;
-   with kanezaki2018 each stage has its own SLIC superpixels, K scaled with
-   the area;
+1. **coarse to fine**: the stages of :data:`FAST_STAGES`: up to 200 updates
+   on the image shrunk to half its side (4 times fewer pixels), then 10 at
+   full size so that the labels follow the full image's edges. The optimiser
+   (and its momentum) carries over from stage to stage; with kanezaki2018
+   each stage has its own SLIC superpixels, K scaled with the area. (A
+   quarter-size stage was measured and dropped: at that size every edge is
+   a blended pixel or two that keeps labels of its own, benchmarks/RESULTS.md
+   section 3);
 2. **a convergence stop** in every stage: stop when, for ``patience``
    updates in a row, fewer than 0.2% of the pixels change label and the loss
    moves by less than 0.2% (:func:`segkit.cnn.train.train_loop`'s
@@ -54,9 +56,9 @@ class Stage:
     patience: int = 10
 
 
-#: The fast schedule's stages (most updates at a quarter of the side, then
-#: half, then a few at full size).
-FAST_STAGES = (Stage(0.25, 400), Stage(0.5, 60), Stage(1.0, 15, patience=3))
+#: The fast schedule's stages: up to 200 updates at half the side, then 10 at
+#: full size (chosen on nine BSDS500 val images, benchmarks/RESULTS.md section 3).
+FAST_STAGES = (Stage(0.5, 200), Stage(1.0, 10, patience=3))
 
 
 @functools.lru_cache(maxsize=None)

@@ -266,8 +266,8 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     schedule : {"paper", "fast"}
         ``"paper"`` (default): the papers' loop on the full image, up to
         ``max_iter`` updates, in ``dtype``. ``"fast"``: the same network and
-        loss trained coarse to fine (most updates on the image shrunk to a
-        quarter and a half of its side, a few at full size), each stage
+        loss trained coarse to fine (up to 200 updates on the image shrunk to
+        half its side, then 10 at full size), each stage
         stopping early once labels and loss are stable, with bfloat16
         convolutions where the processor supports them; ``max_iter`` is
         then ignored (the stages set the budget). For full-size images
