@@ -59,6 +59,8 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     notebooks = work / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # lessons load small stored runs from ../benchmarks/results, as in a checkout (Binder)
+    shutil.copytree(ROOT / "benchmarks" / "results", work / "benchmarks" / "results")
     env = dict(os.environ)
     for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTERLAB_SETTINGS_DIR"):
         env[name] = str(work / name.lower())
