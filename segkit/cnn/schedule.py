@@ -33,7 +33,6 @@ fast schedule against the papers' on BSDS500 val (benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
 from dataclasses import dataclass
@@ -118,7 +117,7 @@ class Bfloat16Engine:
         return self.inner.loss(response, target, objective)
 
     def running(self):
-        return self.inner.running() if hasattr(self.inner, "running") else contextlib.nullcontext()
+        return self.inner.running()
 
 
 def shrink(x: torch.Tensor, scale: float) -> torch.Tensor:
