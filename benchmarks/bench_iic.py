@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -45,6 +46,10 @@ import torch
 
 from segkit import classical, iic, metrics
 from segkit.datasets import bsds500, synthetic_scene
+
+
+#: the BSDS500 image ids each data set used ({"train_ids": [...], "test_ids": [...]}), kept with a saved network
+IDS = {}
 
 
 def load(name, n_train, n_test):
@@ -59,8 +64,11 @@ def load(name, n_train, n_test):
         geo = dict(flip=False, max_rotation=0.0) if name == "texture" else {}
         return train, test, 4, geo
     if name == "bsds":
-        train = [item.image for item in bsds500("train", max_side=128, limit=n_train)]
-        test = [(item.image, item.segmentations) for item in bsds500("val", max_side=128, limit=n_test)]
+        train_items = bsds500("train", max_side=128, limit=n_train)
+        test_items = bsds500("val", max_side=128, limit=n_test)
+        IDS[name] = {"train_ids": [it.id for it in train_items], "test_ids": [it.id for it in test_items]}
+        train = [item.image for item in train_items]
+        test = [(item.image, item.segmentations) for item in test_items]
         return train, test, 4, {}
     raise ValueError(name)
 
@@ -96,13 +104,22 @@ def run(name, args):
                            crop=args.crop, lr=args.lr, window=args.window, width=args.width, seed=args.seed,
                            callback=callback, **geo)
     rows["IIC (main head)"] = score(lambda im: iic.segment_iic(result.model, im), test)
-    return {
+    summary = {
         "data": name, "k": k, "train_images": len(train), "test_images": len(test),
         "steps": args.steps, "seconds": round(result.seconds, 1),
         "median_step_s": round(float(np.median(step_times)), 3),
-        "final_loss_main": round(float(np.mean(result.history["loss_main"][-10:])), 3),
+        "final_loss_main": round(float(np.mean(result.head_losses("main")[-10:])), 3),
         "scores": {key: [round(a, 3), round(m, 3)] for key, (a, m) in rows.items()},
     }
+    if args.save:
+        # the network and how it was made, for lessons that cannot train it themselves (lesson 07)
+        path = os.path.join(args.save, f"iic_{name}_seed{args.seed}.pt")
+        info = dict(summary, **IDS.get(name, {}), args={k: v for k, v in vars(args).items() if k not in ("data", "save", "json", "argv")},
+                    command="benchmarks/bench_iic.py " + " ".join(args.argv),
+                    torch=torch.__version__, threads=torch.get_num_threads())
+        iic.save_iic(result.model, path, info=info)
+        print(f"saved {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
+    return summary
 
 
 def main(argv=None):
@@ -119,7 +136,12 @@ def main(argv=None):
     parser.add_argument("--n-train", type=int, default=16)
     parser.add_argument("--n-test", type=int, default=8)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--save", metavar="DIR",
+                        help="also save each trained network (segkit.iic.save_iic) as DIR/iic_<data>_seed<seed>.pt")
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    if args.save:
+        os.makedirs(args.save, exist_ok=True)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     out = []
@@ -135,7 +157,7 @@ def main(argv=None):
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "results": out}, f, indent=1)
+            json.dump({"args": {k: v for k, v in vars(args).items() if k != "argv"}, "results": out}, f, indent=1)
     return 0
 
 

@@ -32,6 +32,8 @@ then trains the network:
 - ``train.py``: :func:`train_iic`, the training loop (seeded, progress via a
   callback), its :class:`IICResult`, and :func:`predict_iic` /
   :func:`segment_iic` for label maps (:func:`images_to_tensor` stacks images).
+- ``store.py``: :func:`save_iic` and :func:`load_iic`, a trained network in a
+  small file (lesson 07 loads one trained on BSDS500 photographs).
 - ``orderings.py``: the raster-scan orderings of Autoregressive Clustering
   (Ouali et al., ECCV 2020) for lesson 7: :data:`AC_ORDERINGS`,
   :func:`ordering_rank` and :func:`ordering_mask`.
@@ -54,7 +56,7 @@ Unsupervised Image Classification and Segmentation. ICCV 2019.
 import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(__name__, submodules=[
-    "mi", "joint", "loss", "views", "net", "train", "orderings",
+    "mi", "joint", "loss", "views", "net", "train", "store", "orderings",
 ], submod_attrs={
     "mi": ["SUM_TOLERANCE", "entropy", "joint_entropy", "conditional_entropy", "mutual_information",
            "marginals", "information_summary"],
@@ -63,5 +65,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(__name__, submodules=[
     "views": ["color_jitter", "random_affine", "invert_affine", "warp", "make_views", "align_to_first"],
     "net": ["IICNet"],
     "train": ["IICResult", "train_iic", "predict_iic", "segment_iic", "images_to_tensor"],
+    "store": ["save_iic", "load_iic"],
     "orderings": ["AC_ORDERINGS", "ordering_rank", "ordering_mask"],
 })
