@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
+import time
 
 import numpy as np
 import pytest
@@ -212,10 +214,94 @@ class TestLoadBackbone:
         assert bb.DINO_WEIGHTS["dino_vits16"]["url"] == (
             "https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/dino_deitsmall16_pretrain.pth")
 
+    def test_auto_download_offline_falls_back_at_once(self, tmp_path, monkeypatch, caplog):
+        monkeypatch.setattr(bb.load, "dino_reachable", lambda name: False)
+        with caplog.at_level(logging.WARNING, logger="segkit.backbones"):
+            net = bb.load_backbone(download="auto", cache_dir=tmp_path)
+        assert net.name == "efficientnet-lite0" and "did not answer" in net.reason
+        assert any("did not answer" in r.getMessage() for r in caplog.records)
+
+    def test_auto_download_online_tries_dino(self, tmp_path, monkeypatch):
+        calls = []
+        monkeypatch.setattr(bb.load, "dino_reachable", lambda name: True)
+
+        def failing_retrieve(url, **kwargs):
+            calls.append(url)
+            raise OSError("connection reset")
+
+        import pooch
+        monkeypatch.setattr(pooch, "retrieve", failing_retrieve)
+        net = bb.load_backbone(download="auto", cache_dir=tmp_path)
+        assert calls == [bb.DINO_WEIGHTS["dino_vits8"]["url"]]
+        assert net.name == "efficientnet-lite0" and "connection reset" in net.reason
+
+    def test_auto_download_with_explicit_dino_offline_raises(self, tmp_path, monkeypatch):
+        monkeypatch.setattr(bb.load, "dino_reachable", lambda name: False)
+        with pytest.raises(bb.BackboneUnavailableError, match="download=True"):
+            bb.load_backbone("dino_vits16", download="auto", cache_dir=tmp_path)
+
     def test_errors(self):
+        with pytest.raises(ValueError, match="`download` must be True, False or 'auto'"):
+            bb.load_backbone(download="yes")
+        with pytest.raises(TypeError, match="`download`"):
+            bb.load_backbone(download=2.5)
         with pytest.raises(ValueError, match="`name` must be one of"):
             bb.load_backbone("resnet50")
         with pytest.raises(ValueError, match="needs an explicit `name`"):
             bb.load_backbone(pretrained=False)
         with pytest.raises(ValueError, match="`name` must be one of"):
             bb.dino_vits_reference_shapes("dino_vitb8")
+
+
+# ------------------------------------------------------------------ is the DINO server there?
+
+
+def _pinned_to(monkeypatch, url):
+    specs = {k: dict(v, url=url) for k, v in bb.DINO_WEIGHTS.items()}
+    monkeypatch.setattr(bb.weights, "DINO_WEIGHTS", specs)
+
+
+class TestDinoReachable:
+    def test_a_listening_server_answers(self, monkeypatch):
+        monkeypatch.delenv("https_proxy", raising=False)
+        monkeypatch.delenv("HTTPS_PROXY", raising=False)
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            _pinned_to(monkeypatch, f"https://127.0.0.1:{server.getsockname()[1]}/w.pth")
+            assert bb.dino_reachable(timeout=2) is True
+
+    def test_a_closed_port_does_not(self, monkeypatch):
+        monkeypatch.delenv("https_proxy", raising=False)
+        monkeypatch.delenv("HTTPS_PROXY", raising=False)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]   # bound, never listening: refused
+        _pinned_to(monkeypatch, f"https://127.0.0.1:{port}/w.pth")
+        assert bb.dino_reachable(timeout=2) is False
+
+    def test_a_hanging_name_lookup_gives_false_within_the_timeout(self, monkeypatch):
+        monkeypatch.delenv("https_proxy", raising=False)
+        monkeypatch.delenv("HTTPS_PROXY", raising=False)
+        monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(5) or [])
+        t0 = time.perf_counter()
+        assert bb.dino_reachable(timeout=0.3) is False
+        assert time.perf_counter() - t0 < 2.0
+
+    def test_probes_the_https_proxy_when_one_is_set(self, monkeypatch):
+        monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        assert bb.weights._probe_address(bb.DINO_WEIGHTS["dino_vits8"]["url"]) == ("proxy.example", 3128)
+        monkeypatch.delenv("https_proxy")
+        monkeypatch.delenv("HTTPS_PROXY", raising=False)
+        assert bb.weights._probe_address(bb.DINO_WEIGHTS["dino_vits8"]["url"]) == ("dl.fbaipublicfiles.com", 443)
+
+    @pytest.mark.parametrize("kwargs, error, match", [
+        (dict(name="dino_vitb8"), ValueError, "`name` must be one of"),
+        (dict(timeout=0), ValueError, "`timeout`"),
+        (dict(timeout="3"), TypeError, "`timeout`"),
+    ])
+    def test_bad_input(self, kwargs, error, match):
+        with pytest.raises(error, match=match):
+            bb.dino_reachable(**kwargs)

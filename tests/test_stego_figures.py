@@ -69,3 +69,17 @@ def test_attraction_shift_range(pair):
     img1, f1, _, _ = pair
     with pytest.raises(ValueError, match="`b`"):
         stego_figures.show_attraction(f1, {"itself": (img1, f1)}, 2.0, 0.5, 0.5)
+
+
+def test_figures_name_their_backbone(pair):
+    img1, f1, img2, f2 = pair
+    others = {"same": (img1, f1), "other": (img2, f2)}
+    for fig in (stego_figures.show_correspondence(img1, f1, others, 0.5, 0.5, backbone="dino_vits8"),
+                stego_figures.show_attraction(f1, others, 0.1, 0.5, 0.5, backbone="dino_vits8")):
+        assert fig.get_suptitle() == "features: dino_vits8"
+        plt.close(fig)
+    fig = stego_figures.show_attraction(f1, others, 0.1, 0.5, 0.5)
+    assert fig.get_suptitle() == ""
+    plt.close(fig)
+    with pytest.raises(TypeError, match="`backbone`"):
+        stego_figures.show_correspondence(img1, f1, others, 0.5, 0.5, backbone=3)

@@ -38,7 +38,8 @@ One concept per file:
 - ``dino.py``: :class:`DinoViTS` and :func:`dino_vits_reference_shapes`.
 - ``weights.py``: where the weights are (:data:`DINO_WEIGHTS`,
   :func:`dino_weights_path`, :func:`efficientnet_lite0_weights_path`), their
-  download and checksum check (:func:`fetch_dino_weights`), and
+  download and checksum check (:func:`fetch_dino_weights`), a quick check that
+  the download server answers (:func:`dino_reachable`), and
   :class:`BackboneUnavailableError`.
 
 References
@@ -61,6 +62,7 @@ from .weights import (
     DINO_WEIGHTS,
     WEIGHTS_ENV_VAR,
     BackboneUnavailableError,
+    dino_reachable,
     dino_weights_path,
     efficientnet_lite0_weights_path,
     fetch_dino_weights,
@@ -74,6 +76,7 @@ __all__ = [
     "EfficientNetLite0Features",
     "DinoViTS",
     "dino_vits_reference_shapes",
+    "dino_reachable",
     "dino_weights_path",
     "fetch_dino_weights",
     "load_backbone",

@@ -13,8 +13,8 @@ from .._validate import check_bool, check_choice, describe
 from ..io import as_rgb
 from .dino import DinoViTS
 from .efficientnet import EfficientNetLite0Features
-from .weights import (DINO_WEIGHTS, BackboneUnavailableError, _weights_dir, dino_weights_path,
-                      fetch_dino_weights)
+from .weights import (DINO_WEIGHTS, BackboneUnavailableError, _weights_dir, dino_reachable,
+                      dino_weights_path, fetch_dino_weights)
 
 __all__ = ["BACKBONES", "load_backbone", "image_features"]
 
@@ -34,7 +34,7 @@ def _dino(name, cache_dir, download, reason):
     return model
 
 
-def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrained: bool = True,
+def load_backbone(name=None, *, download=False, cache_dir=None, pretrained: bool = True,
                   layer: str = "stride16") -> nn.Module:
     """Pick a frozen backbone and say which one was picked.
 
@@ -46,8 +46,12 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
         ``download=True``; otherwise EfficientNet-Lite0 (always available
         offline), with a WARNING on the ``segkit.backbones`` logger that says
         why. A DINO name given explicitly never falls back: it raises.
-    download : bool
+    download : bool or "auto"
         Allow fetching DINO weights from the internet (default False).
+        ``"auto"`` fetches them only when their server answers within a few
+        seconds (:func:`~segkit.backbones.weights.dino_reachable`): a lesson
+        then uses DINO on Binder or a laptop with internet, and falls back
+        to EfficientNet-Lite0 at once on a machine without.
     cache_dir : path, optional
         Folder for DINO weights; see :func:`dino_weights_path`.
     pretrained : bool
@@ -76,7 +80,11 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
     >>> net.name, net.out_channels, net.stride
     ('efficientnet-lite0', 112, 16)
     """
-    download = check_bool(download, "download")
+    if isinstance(download, str):  # "auto" is decided below, only if a download is needed
+        if download != "auto":
+            raise ValueError(f"`download` must be True, False or 'auto'; got {download!r}")
+    else:
+        download = check_bool(download, "download")
     pretrained = check_bool(pretrained, "pretrained")
     if name is not None:
         check_choice(name, "name", BACKBONES)
@@ -97,6 +105,8 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
         logger.info("backbone: %s", model.reason)
         return model
     if name is not None:  # an explicit DINO name: no fallback
+        if download == "auto":
+            download = dino_weights_path(name, cache_dir).is_file() or dino_reachable(name)
         model = _dino(name, cache_dir, download, f"{name} requested (self-supervised DINO weights)")
         logger.info("backbone: %s", model.reason)
         return model
@@ -108,6 +118,11 @@ def load_backbone(name=None, *, download: bool = False, cache_dir=None, pretrain
             logger.info("backbone: %s", model.reason)
             return model
     why = f"no DINO weights in '{_weights_dir(cache_dir)}' and download=False"
+    if download == "auto":
+        download = dino_reachable("dino_vits8")
+        if not download:
+            why = (f"no DINO weights in '{_weights_dir(cache_dir)}', and their server "
+                   f"({DINO_WEIGHTS['dino_vits8']['url'].split('/')[2]}) did not answer: no internet here")
     if download:
         try:
             model = _dino("dino_vits8", cache_dir, True, "dino_vits8: DINO weights downloaded")

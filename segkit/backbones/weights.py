@@ -21,9 +21,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
+import threading
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
-from .._validate import check_choice
+from .._validate import check_choice, check_float
 
 __all__ = [
     "DINO_WEIGHTS",
@@ -32,6 +36,7 @@ __all__ = [
     "efficientnet_lite0_weights_path",
     "dino_weights_path",
     "fetch_dino_weights",
+    "dino_reachable",
 ]
 
 # One logger for the whole package, ``segkit.backbones`` (load_backbone's docstring names it).
@@ -153,3 +158,52 @@ def fetch_dino_weights(name: str = "dino_vits8", *, cache_dir=None, download: bo
             f"{spec['md5_prefix']!r}: it is not the official {name} checkpoint (delete it and download again)"
         )
     return path
+
+
+def _probe_address(url: str):
+    """(host, port) a download of ``url`` would connect to first: its https proxy if one is set."""
+    target = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(target.scheme)
+    if proxy and not urllib.request.proxy_bypass(target.hostname):
+        p = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        return p.hostname, p.port or (443 if p.scheme == "https" else 80)
+    return target.hostname, target.port or (443 if target.scheme == "https" else 80)
+
+
+def dino_reachable(name: str = "dino_vits8", *, timeout: float = 3.0) -> bool:
+    """Whether the server of a DINO checkpoint answers within ``timeout`` seconds; never raises.
+
+    Opens (and closes) one TCP connection to the host of the pinned URL, or
+    to the https proxy when the environment sets one. Name resolution is
+    included in the time limit, so an offline machine, or one whose network
+    reaches only package registries, gets ``False`` in at most ``timeout``
+    seconds instead of hanging. ``True`` does not promise that the download
+    will succeed; :func:`fetch_dino_weights` still checks it.
+
+    Parameters
+    ----------
+    name : {"dino_vits8", "dino_vits16"}
+    timeout : float
+        Seconds to wait, name lookup included (0.1 to 60; default 3).
+
+    Returns
+    -------
+    bool
+    """
+    check_choice(name, "name", tuple(DINO_WEIGHTS))
+    timeout = check_float(timeout, "timeout", min_value=0.1, max_value=60.0)
+    host, port = _probe_address(DINO_WEIGHTS[name]["url"])
+    answer = []
+
+    def probe():
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                answer.append(True)
+        except (OSError, ValueError):
+            answer.append(False)
+
+    # a thread, because socket timeouts do not cover the name lookup, which can hang on a closed network
+    worker = threading.Thread(target=probe, name="segkit-dino-probe", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(answer and answer[0])

@@ -72,8 +72,17 @@ def _draw_map(ax, image, heat, **imshow):
     return drawn
 
 
+def _name_backbone(fig, backbone):
+    """Say above ``fig`` which backbone's features it shows (lesson 08 runs with DINO or EfficientNet-Lite0)."""
+    if backbone is None:
+        return
+    if not isinstance(backbone, str) or not backbone:
+        raise TypeError(f"`backbone` must be a backbone's name (str) or None; got {describe(backbone)}")
+    fig.suptitle(f"features: {backbone}", fontsize=9)
+
+
 def show_correspondence(image, features, others, row: float, col: float, *, vmin: float = -0.2,
-                        vmax: float = 1.0):
+                        vmax: float = 1.0, backbone=None):
     """A query point on ``image`` and its cosine-similarity map over each of ``others``.
 
     The maps are not centred (raw cosine F, as the backbone sees it).
@@ -90,6 +99,8 @@ def show_correspondence(image, features, others, row: float, col: float, *, vmin
         The query point, as fractions of the feature grid (see :func:`grid_position`).
     vmin, vmax : float
         Colour range of the maps.
+    backbone : str, optional
+        The backbone's name, written above the figure ("features: ...").
 
     Returns
     -------
@@ -127,10 +138,11 @@ def show_correspondence(image, features, others, row: float, col: float, *, vmin
         drawn = _draw_map(ax, other, heat, cmap="inferno", alpha=0.65, vmin=vmin, vmax=vmax)
         ax.set_title(f"{title}: cosine F", fontsize=9)
     fig.colorbar(drawn, ax=list(axes[1:]), shrink=0.8, pad=0.02)
+    _name_backbone(fig, backbone)
     return fig
 
 
-def show_attraction(features, others, b: float, row: float, col: float):
+def show_attraction(features, others, b: float, row: float, col: float, *, backbone=None):
     """Where ``F - b`` attracts (red) and repels (blue) one query point, over each of ``others``.
 
     ``F`` is the centred correlation of :func:`segkit.stego.point_correlation`;
@@ -147,6 +159,8 @@ def show_attraction(features, others, b: float, row: float, col: float):
         The shift, in [-1, 1].
     row, col : float in [0, 1]
         The query point, as fractions of the feature grid.
+    backbone : str, optional
+        The backbone's name, written above the figure ("features: ...").
 
     Returns
     -------
@@ -174,4 +188,5 @@ def show_attraction(features, others, b: float, row: float, col: float):
         attract = float((feature_correlation(features[None], f_other[None]) > b).float().mean())
         _draw_map(ax, other, heat.sign().numpy(), cmap="coolwarm", vmin=-1.5, vmax=1.5, alpha=0.55)
         ax.set_title(f"{title}: {attract:.0%} of pairs attract", fontsize=9)
+    _name_backbone(fig, backbone)
     return fig
