@@ -31,8 +31,10 @@ class IICNet(nn.Module):
     ``conv3x3(3->w) -> conv3x3(w->2w) -> maxpool2 -> conv3x3(2w->4w) ->
     conv3x3(4w->4w)`` (each convolution followed by BatchNorm and ReLU), then
     two 1x1 heads with ``k`` and ``k_over`` outputs, a softmax over clusters
-    and a bilinear upsampling back to the input size. This is the shape of the
-    paper's network "C" (64-128-pool-256-256-512-512) at CPU size.
+    and a bilinear upsampling back to the input size. It keeps the start of
+    the paper's segmentation network "C" (two convolutions, a max-pool, two
+    more) and stops after four convolutions, where C has six
+    (64-128-pool-256-256-512-512 channels), at a CPU-sized width.
 
     Parameters
     ----------
