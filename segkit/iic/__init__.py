@@ -28,7 +28,8 @@ then trains the network:
   :func:`align_to_first`, which undoes the geometric transform on the second
   view's output.
 - ``net.py``: :class:`IICNet`, a small VGG-like network with a main head and
-  an over-clustering head (the paper's network "C" at CPU size).
+  an over-clustering head (the first four of the six convolutions of the
+  paper's network "C", at CPU size).
 - ``train.py``: :func:`train_iic`, the training loop (seeded, progress via a
   callback), its :class:`IICResult`, and :func:`predict_iic` /
   :func:`segment_iic` for label maps (:func:`images_to_tensor` stacks images).
