@@ -400,11 +400,14 @@ def _torch_cases():
         ("strokes[0]", ValueError, lambda: scribbles.draw_strokes((10, 10), [(1, [(5,), (3, 3)])])),
         ("strokes[0]", ValueError, lambda: scribbles.draw_strokes((10, 10), [(1, [("a", 1), (3, 3)])])),
         ("pretrained", TypeError, lambda: segkit.load_backbone(pretrained="no")),
-        ("download", TypeError, lambda: segkit.load_backbone(download="no")),
+        ("download", ValueError, lambda: segkit.load_backbone(download="no")),   # a string, but not "auto"
+        ("download", TypeError, lambda: segkit.load_backbone(download=[True])),
+        ("path", FileNotFoundError, lambda: iic.load_iic("no_such_network.pt")),
+        ("info", TypeError, lambda: iic.save_iic(iic.IICNet(2, 4), "n.pt", info={"when": object()})),
     ]
 
 
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", range(17))
 def test_torch_side_bad_inputs_name_the_argument(index):
     name, error, call = _torch_cases()[index]
     with pytest.raises(error) as err:
