@@ -114,7 +114,8 @@ def run(name, args):
     if args.save:
         # the network and how it was made, for lessons that cannot train it themselves (lesson 07)
         path = os.path.join(args.save, f"iic_{name}_seed{args.seed}.pt")
-        info = dict(summary, **IDS.get(name, {}), args={k: v for k, v in vars(args).items() if k not in ("data", "save", "json", "argv")},
+        settings = {k: v for k, v in vars(args).items() if k not in ("data", "save", "json", "argv")}
+        info = dict(summary, **IDS.get(name, {}), args=settings,
                     command="benchmarks/bench_iic.py " + " ".join(args.argv),
                     torch=torch.__version__, threads=torch.get_num_threads())
         iic.save_iic(result.model, path, info=info)
@@ -136,8 +137,8 @@ def main(argv=None):
     parser.add_argument("--n-train", type=int, default=16)
     parser.add_argument("--n-test", type=int, default=8)
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--save", metavar="DIR",
-                        help="also save each trained network (segkit.iic.save_iic) as DIR/iic_<data>_seed<seed>.pt")
+    parser.add_argument("--save", metavar="DIR", help="also save each trained network "
+                        "(segkit.iic.save_iic) as DIR/iic_<data>_seed<seed>.pt")
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.save:

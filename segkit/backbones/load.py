@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import numpy as np  # used by the doctest of image_features
 import torch
@@ -122,7 +123,7 @@ def load_backbone(name=None, *, download=False, cache_dir=None, pretrained: bool
         download = dino_reachable("dino_vits8")
         if not download:
             why = (f"no DINO weights in '{_weights_dir(cache_dir)}', and their server "
-                   f"({DINO_WEIGHTS['dino_vits8']['url'].split('/')[2]}) did not answer: no internet here")
+                   f"({urlsplit(DINO_WEIGHTS['dino_vits8']['url']).hostname}) did not answer: no internet here")
     if download:
         try:
             model = _dino("dino_vits8", cache_dir, True, "dino_vits8: DINO weights downloaded")

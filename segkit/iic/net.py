@@ -5,8 +5,8 @@ Deviations from the paper, for a CPU course
 The paper's network "C" has 64-128-256-256-512-512 channels and trains for
 days on a GPU with Adam at lr 1e-4; :class:`IICNet` keeps its first four
 convolutions (two, a max-pool, two more), drops the last two, then adds 1x1
-heads upsampled bilinearly, at ``width`` 16-32-64-64 channels, and :func:`segkit.iic.train_iic` uses lr
-1e-3 for a few hundred steps. The paper also feeds Sobel-filtered images to
+heads upsampled bilinearly, at ``width`` 16-32-64-64 channels, and
+:func:`segkit.iic.train_iic` uses lr 1e-3 for a few hundred steps. The paper also feeds Sobel-filtered images to
 avoid trivial colour clusters in classification; here the input is RGB.
 """
 
