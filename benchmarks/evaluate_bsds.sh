@@ -36,8 +36,10 @@ $PY -m segkit evaluate --split val --jobs "$JOBS" --no-progress --methods felzen
 
 # 3. The unsupervised CNNs at full size with the fast schedule (segkit.cnn.schedule; about a minute per
 #    image on 2 quiet cores, RESULTS section 3), the schedule stored in every row.
-#    3a. mu (kim2020) and K (kanezaki2018) on the first 8 train images, as the classical grid of step 1;
-#    3b. the val split at the defaults (mu 1, K 10,000) and at the train picks (CNN_MU, CNN_K).
+#    3a. mu (kim2020) and the iteration budget max_iter (kanezaki2018; in the fast schedule it scales the
+#        half-size stage: 1,000 = 200 updates there, segkit.cnn.schedule.fast_stages) on the first 8 train
+#        images, as the classical grid of step 1;
+#    3b. the val split at the defaults (mu 1, max_iter 1,000) and at the train picks (CNN_MU, CNN_MAXITER).
 #    CNN_JOBS workers (default 2) with one torch thread each, so that two workers never oversubscribe
 #    two cores (RESULTS section 3). For the papers' 1,000 iterations add
 #    --param kim2020.schedule=paper (10 to 30 minutes per image on a CPU). On a GPU: CNN_DEVICE=cuda CNN_JOBS=1.
@@ -45,8 +47,8 @@ CNN_COMMON=(--jobs "${CNN_JOBS:-2}" --no-progress
             --param kanezaki2018.keep_memory=true --param kim2020.keep_memory=true
             --param kanezaki2018.device="${CNN_DEVICE:-cpu}" --param kim2020.device="${CNN_DEVICE:-cpu}")
 OMP_NUM_THREADS=${CNN_THREADS:-1} $PY -m segkit evaluate --split train --limit 8 "${CNN_COMMON[@]}" \
-    --methods kim2020,kanezaki2018 --param kim2020.mu=0.5,1,2,5,10 --param kanezaki2018.n_segments=1000,10000 \
+    --methods kim2020,kanezaki2018 --param kim2020.mu=0.5,1,2,5,10 --param kanezaki2018.max_iter=500,1000,2000 \
     --output "$OUT/grid_train_cnn.csv"
 OMP_NUM_THREADS=${CNN_THREADS:-1} $PY -m segkit evaluate --split val --limit "${CNN_IMAGES:-100}" "${CNN_COMMON[@]}" \
     --methods kanezaki2018,kim2020 --param kim2020.mu="1,${CNN_MU:-1}" \
-    --param kanezaki2018.n_segments="10000,${CNN_K:-10000}" --output "$OUT/val_cnn.csv"
+    --param kanezaki2018.max_iter="1000,${CNN_MAXITER:-1000}" --output "$OUT/val_cnn.csv"

@@ -109,3 +109,17 @@ def test_fast_schedule_without_bfloat16_is_plain_float32(monkeypatch):
     res = segkit.segment(IMG, schedule="fast", n_channels=8, device="cpu")
     assert res.params["bfloat16"] is False
     assert all("bfloat16" not in s["engine"] for s in res.params["stages"])
+
+
+def test_fast_stages_scale_the_reduced_stages_with_max_iter():
+    assert S.fast_stages() == S.FAST_STAGES
+    assert [(s.scale, s.max_iter) for s in S.fast_stages(500)] == [(0.5, 100), (1.0, 10)]
+    assert [(s.scale, s.max_iter) for s in S.fast_stages(1, TINY)] == [(0.25, 1), (0.5, 1), (1.0, 3)]
+
+
+def test_segment_fast_spends_the_budget_max_iter_stands_for(monkeypatch):
+    # patience 10 > every budget here and min_labels 1: only the budget can end a reduced-size stage
+    monkeypatch.setattr(S, "FAST_STAGES", TINY)
+    res = segkit.segment(IMG, schedule="fast", max_iter=500, min_labels=1, n_channels=8, device="cpu")
+    assert [s["n_iter"] for s in res.params["stages"][:2]] == [3, 2]
+    assert res.params["max_iter"] == 500

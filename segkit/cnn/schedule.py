@@ -40,7 +40,8 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-__all__ = ["SCHEDULES", "Stage", "FAST_STAGES", "bfloat16_supported", "Bfloat16Engine", "shrink", "train_fast"]
+__all__ = ["SCHEDULES", "Stage", "FAST_STAGES", "fast_stages", "bfloat16_supported", "Bfloat16Engine", "shrink",
+           "train_fast"]
 
 #: Values of ``schedule`` accepted by :func:`segkit.segment`.
 SCHEDULES = ("paper", "fast")
@@ -58,6 +59,31 @@ class Stage:
 #: The fast schedule's stages: up to 200 updates at half the side, then 10 at
 #: full size (chosen on nine BSDS500 val images, benchmarks/RESULTS.md section 3).
 FAST_STAGES = (Stage(0.5, 200), Stage(1.0, 10, patience=3))
+
+#: The papers' budget of updates (``maxIter``), which :data:`FAST_STAGES` stands for.
+PAPER_MAX_ITER = 1000
+
+
+def fast_stages(max_iter: int = PAPER_MAX_ITER, stages=None) -> tuple:
+    """The fast schedule's stages for a budget of ``max_iter`` updates in the papers' schedule.
+
+    The papers' ``maxIter`` keeps its meaning as a budget: the reduced-size
+    stages get ``max_iter / 1000`` times their updates (rounded, at least
+    one), so 1,000 gives :data:`FAST_STAGES` (200 at half size), 2,000 gives
+    400 and 500 gives 100. The full-size stages, which only let the labels
+    follow the full image's edges, keep theirs.
+
+    Examples
+    --------
+    >>> [(s.scale, s.max_iter) for s in fast_stages(2000)]
+    [(0.5, 400), (1.0, 10)]
+    >>> fast_stages(1000) == FAST_STAGES
+    True
+    """
+    stages = FAST_STAGES if stages is None else tuple(stages)
+    return tuple(s if s.scale >= 1.0 else Stage(s.scale, max(1, round(s.max_iter * max_iter / PAPER_MAX_ITER)),
+                                                s.patience)
+                 for s in stages)
 
 
 @functools.lru_cache(maxsize=None)

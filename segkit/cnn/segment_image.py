@@ -43,7 +43,7 @@ from ._build import image_tensor, new_segnet, renumber
 from .model import MAX_CHANNELS, MAX_CONV
 from .engines import ENGINES, get_engine
 from .scribbles import UNLABELLED, check_scribble
-from .schedule import SCHEDULES, bfloat16_supported, train_fast
+from .schedule import SCHEDULES, bfloat16_supported, fast_stages, train_fast
 from .train import Objective, train_loop
 
 __all__ = ["segment", "SegmentationResult", "infer_min_labels", "METHODS"]
@@ -217,7 +217,8 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     lr, momentum : float
         SGD settings (0.1 and 0.9).
     max_iter : int
-        Maximum number of updates (``maxIter``, 1000).
+        Maximum number of updates (``maxIter``, 1000); with
+        ``schedule="fast"`` the budget it stands for (see ``schedule``).
     n_channels : int
         q, channels and maximal number of labels (``nChannel``, 100).
     n_conv : int
@@ -266,11 +267,11 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     schedule : {"paper", "fast"}
         ``"paper"`` (default): the papers' loop on the full image, up to
         ``max_iter`` updates, in ``dtype``. ``"fast"``: the same network and
-        loss trained coarse to fine (up to 200 updates on the image shrunk to
-        half its side, then 10 at full size), each stage
+        loss trained coarse to fine (up to ``max_iter / 5`` updates on the
+        image shrunk to half its side, 200 at the default, then 10 at full
+        size; :func:`segkit.cnn.schedule.fast_stages`), each stage
         stopping early once labels and loss are stable, with bfloat16
-        convolutions where the processor supports them; ``max_iter`` is
-        then ignored (the stages set the budget). For full-size images
+        convolutions where the processor supports them. For full-size images
         (321x481): tens of seconds instead of tens of minutes. See
         :mod:`segkit.cnn.schedule` and benchmarks/RESULTS.md for how its
         results compare with the papers' schedule. No scribbles.
@@ -385,7 +386,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
             superpixels = functools.partial(_stage_slic, n_segments=n_segments, compactness=compactness,
                                             full_pixels=h * w)
         run = train_fast(model, optimizer, x, objective, min_labels=min_labels, callback=callback,
-                         superpixels=superpixels, bfloat16=bfloat16,
+                         stages=fast_stages(max_iter), superpixels=superpixels, bfloat16=bfloat16,
                          engine_at=lambda n: get_engine(engine_name, n, n_channels=n_channels,
                                                         dtype=DTYPES[dtype], keep_memory=bool(keep_memory)))
     del optimizer
