@@ -39,7 +39,8 @@ $PY -m segkit evaluate --split val --jobs "$JOBS" --no-progress --methods felzen
 #    3a. mu (kim2020) and the iteration budget max_iter (kanezaki2018; in the fast schedule it scales the
 #        half-size stage: 1,000 = 200 updates there, segkit.cnn.schedule.fast_stages) on the first 8 train
 #        images, as the classical grid of step 1;
-#    3b. the val split at the defaults (mu 1, max_iter 1,000) and at the train picks (CNN_MU, CNN_MAXITER).
+#    3b. the val split at the defaults (mu 1, max_iter 1,000) and at the train picks of 3a (CNN_MU, default 0.5;
+#        CNN_MAXITER, default 500: benchmarks/RESULTS.md section 4).
 #    CNN_JOBS workers (default 2) with one torch thread each, so that two workers never oversubscribe
 #    two cores (RESULTS section 3). For the papers' 1,000 iterations add
 #    --param kim2020.schedule=paper (10 to 30 minutes per image on a CPU). On a GPU: CNN_DEVICE=cuda CNN_JOBS=1.
@@ -50,5 +51,5 @@ OMP_NUM_THREADS=${CNN_THREADS:-1} $PY -m segkit evaluate --split train --limit 8
     --methods kim2020,kanezaki2018 --param kim2020.mu=0.5,1,2,5,10 --param kanezaki2018.max_iter=500,1000,2000 \
     --output "$OUT/grid_train_cnn.csv"
 OMP_NUM_THREADS=${CNN_THREADS:-1} $PY -m segkit evaluate --split val --limit "${CNN_IMAGES:-100}" "${CNN_COMMON[@]}" \
-    --methods kanezaki2018,kim2020 --param kim2020.mu="1,${CNN_MU:-1}" \
-    --param kanezaki2018.max_iter="1000,${CNN_MAXITER:-1000}" --output "$OUT/val_cnn.csv"
+    --methods kanezaki2018,kim2020 --param kim2020.mu="1,${CNN_MU:-0.5}" \
+    --param kanezaki2018.max_iter="1000,${CNN_MAXITER:-500}" --output "$OUT/val_cnn.csv"
