@@ -162,10 +162,14 @@ def infer_min_labels(image, *, formula: str = "variance") -> int:
     return int(var // 10 + 3)
 
 
-def _slic(rgb, n_segments, compactness):
+def _slic_ids(rgb, n_segments, compactness, device):
+    """SLIC superpixel ids of an (h, w, 3) image as a (1, h, w) int64 tensor, numbered 0 .. S-1."""
     from skimage.segmentation import slic
 
-    return slic(rgb, n_segments=n_segments, compactness=compactness, start_label=0)
+    h, w = rgb.shape[:2]
+    seg = slic(rgb, n_segments=n_segments, compactness=compactness, start_label=0)
+    _, seg = np.unique(seg.ravel(), return_inverse=True)
+    return torch.from_numpy(seg.reshape(1, h, w).astype(np.int64)).to(device)
 
 
 def _stage_slic(xs, *, n_segments, compactness, full_pixels):
@@ -173,8 +177,7 @@ def _stage_slic(xs, *, n_segments, compactness, full_pixels):
     h, w = xs.shape[-2:]
     k = max(1, round(n_segments * h * w / full_pixels))
     rgb = xs[0].permute(1, 2, 0).detach().cpu().to(torch.float64).numpy()
-    _, seg = np.unique(_slic(rgb, k, compactness).ravel(), return_inverse=True)
-    return torch.from_numpy(seg.reshape(1, h, w).astype(np.int64)).to(xs.device)
+    return _slic_ids(rgb, k, compactness, xs.device)
 
 
 
@@ -367,10 +370,7 @@ def segment(image, method: str = "kim2020", *, mu: float = 1.0, min_labels=None,
     if scr is not None:
         scribble_t = torch.from_numpy(scr)[None].to(dev)
     if method == "kanezaki2018" and schedule == "paper":
-        seg = _slic(rgb, n_segments, compactness)
-        _, seg = np.unique(seg.ravel(), return_inverse=True)
-        segments_t = torch.from_numpy(seg.reshape(1, h, w).astype(np.int64)).to(dev)
-        del seg
+        segments_t = _slic_ids(rgb, n_segments, compactness, dev)
     objective = Objective(mu=mu if method == "kim2020" else 0.0, nu=nu, sim_weight=sim_weight,
                           scribble=scribble_t)
     model = new_segnet(n_channels, n_conv, seed, dev).to(DTYPES[dtype])
