@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Feedback", "right", "wrong", "not_attempted", "is_placeholder", "call_student", "call_or_feedback",
-           "as_number", "number_or_error"]
+           "as_number", "number_or_error", "student_number"]
 
 
 @dataclass(frozen=True)
@@ -145,3 +145,29 @@ def number_or_error(value, name: str, what: str = "one number (a float)") -> flo
         raise StudentError(f"{name} should return {what}; got {type(value).__name__} "
                            f"{getattr(value, 'shape', '')}".rstrip())
     return number
+
+
+def student_number(fn, *args, name: str, what: str = "one number (a float)", hint=""):
+    """Call the student's ``fn`` for one number: the float, or the :class:`Feedback` a check returns at once.
+
+    Not attempted when ``fn`` still returns its placeholder; wrong when it
+    raises or returns something that is not one number, with ``hint``
+    appended (a string, or a function of the message that returns one).
+
+    Examples
+    --------
+    >>> student_number(lambda t: float(t.sum()), np.ones(3), name="total")
+    3.0
+    >>> student_number(lambda t: None, np.ones(3), name="total").status
+    'not attempted'
+    >>> print(student_number(lambda t: [1, 2], np.ones(3), name="total", hint=". Sum the cells.").message)
+    total should return one number (a float); got list. Sum the cells.
+    """
+    try:
+        value = call_student(fn, *args, name=name)
+        if is_placeholder(value):
+            return not_attempted(f"Write the body of {name} (it still returns None)")
+        return number_or_error(value, name, what)
+    except StudentError as err:
+        message = str(err)
+        return wrong(message + (hint(message) if callable(hint) else hint))

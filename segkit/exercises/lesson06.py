@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..cnn.scribbles import UNLABELLED, scribble_classes
-from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
-                        right, wrong)
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, right,
+                        student_number, wrong)
 
 __all__ = ["check_scribble_loss", "check_min_labels"]
 
@@ -64,13 +64,9 @@ def check_scribble_loss(fn) -> Feedback:
     """
     cases = _scribble_cases()
     for logits, scribble in cases:
-        try:
-            value = call_student(fn, logits.copy(), scribble.copy(), name="scribble_loss")
-            if is_placeholder(value):
-                return not_attempted("Write the body of scribble_loss (it still returns None)")
-            got = number_or_error(value, "scribble_loss")
-        except StudentError as err:
-            return _scribble_error(err)
+        got = student_number(fn, logits.copy(), scribble.copy(), name="scribble_loss", hint=_scribble_hint)
+        if isinstance(got, Feedback):
+            return got
         want = _reference_scribble_loss(logits, scribble)
         if np.isclose(got, want, rtol=1e-6, atol=1e-9):
             continue
@@ -113,13 +109,11 @@ def check_scribble_loss(fn) -> Feedback:
                  "included: only the stroke pixels count, each pulled towards the channel of its class.")
 
 
-def _scribble_error(err):
-    msg = str(err)
-    hint = ""
-    if "255" in msg or "out of bounds" in msg:
-        hint = (". The value 255 marks unlabelled pixels, not a channel: select the scribbled pixels "
+def _scribble_hint(message):
+    if "255" in message or "out of bounds" in message:
+        return (". The value 255 marks unlabelled pixels, not a channel: select the scribbled pixels "
                 "(scribble != 255) before you index the logits by class.")
-    return wrong(msg + hint)
+    return ""
 
 
 def _reference_min_labels(scribble, default):

@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 from ..iic.mi import entropy, joint_entropy, mutual_information
-from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
-                        right, wrong)
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, right,
+                        student_number, wrong)
 
 __all__ = ["check_mutual_information", "check_iic_joint"]
 
@@ -41,15 +41,12 @@ def check_mutual_information(fn) -> Feedback:
     'not attempted'
     """
     for joint in _mi_cases():
-        try:
-            with np.errstate(divide="ignore", invalid="ignore"):  # a 0 log 0 reads as feedback, not a warning
-                value = call_student(fn, joint.copy(), name="mutual_information")
-            if is_placeholder(value):
-                return not_attempted("Write the body of mutual_information (it still returns None)")
-            got = number_or_error(value, "mutual_information")
-        except StudentError as err:
-            return wrong(str(err) + ". Rows (values of X) and columns (values of Y) may differ in number: "
-                         "P(x) is joint.sum(axis=1), P(y) is joint.sum(axis=0).")
+        with np.errstate(divide="ignore", invalid="ignore"):  # a 0 log 0 reads as feedback, not a warning
+            got = student_number(fn, joint.copy(), name="mutual_information",
+                                 hint=". Rows (values of X) and columns (values of Y) may differ in number: "
+                                      "P(x) is joint.sum(axis=1), P(y) is joint.sum(axis=0).")
+        if isinstance(got, Feedback):
+            return got
         want = mutual_information(joint)
         if np.isclose(got, want, rtol=1e-7, atol=1e-10):
             continue

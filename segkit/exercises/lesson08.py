@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, number_or_error,
-                        right, wrong)
+from ._feedback import (Feedback, StudentError, call_student, is_placeholder, not_attempted, right,
+                        student_number, wrong)
 
 __all__ = ["check_feature_correlation", "check_correlation_loss"]
 
@@ -122,13 +122,10 @@ def check_correlation_loss(fn) -> Feedback:
     'not attempted'
     """
     for F, S, b, want in _loss_cases():
-        try:
-            value = call_student(fn, F.copy(), S.copy(), b, name="correlation_loss")
-            if is_placeholder(value):
-                return not_attempted("Write the body of correlation_loss (it still returns None)")
-            got = number_or_error(value, "correlation_loss", "one number (the mean over all pairs)")
-        except StudentError as err:
-            return wrong(str(err))
+        got = student_number(fn, F.copy(), S.copy(), b, name="correlation_loss",
+                             what="one number (the mean over all pairs)")
+        if isinstance(got, Feedback):
+            return got
         if np.isclose(got, want, rtol=1e-7, atol=1e-12):
             continue
         where = f"with b = {b} on hidden F and S of shape {F.shape} your loss is {got:.5f}; it should be {want:.5f}"

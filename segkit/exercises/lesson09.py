@@ -17,8 +17,7 @@ import numpy as np
 from ..metrics.contingency import contingency_table
 from ..metrics.detection import segment_iou_table
 from ..metrics.matching import best_overlap_miou, hungarian_miou, pixel_accuracy
-from ._feedback import (Feedback, StudentError, as_number, call_student, is_placeholder, not_attempted, right,
-                        wrong)
+from ._feedback import Feedback, right, student_number, wrong
 
 __all__ = ["check_best_overlap", "check_matched_accuracy"]
 
@@ -52,16 +51,11 @@ def check_best_overlap(fn) -> Feedback:
     'not attempted'
     """
     for pred, gt in _overlap_cases():
-        try:
-            with np.errstate(divide="ignore", invalid="ignore"):  # an empty segment reads as feedback
-                value = call_student(fn, pred.copy(), gt.copy(), name="best_overlap")
-            if is_placeholder(value):
-                return not_attempted("Write the body of best_overlap (it still returns None)")
-            got = as_number(value)
-        except StudentError as err:
-            return wrong(f"{err}. Labels need not be 0, 1, 2, ...: loop over np.unique(gt) and np.unique(pred).")
-        if got is None:
-            return wrong("best_overlap should return one number (a mean IoU).")
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty segment reads as feedback
+            got = student_number(fn, pred.copy(), gt.copy(), name="best_overlap", what="one number (a mean IoU)",
+                                 hint=". Labels need not be 0, 1, 2, ...: loop over np.unique(gt) and np.unique(pred).")
+        if isinstance(got, Feedback):
+            return got
         want = best_overlap_miou(pred, gt)
         if np.isclose(got, want, rtol=1e-9, atol=1e-12):
             continue
@@ -127,15 +121,10 @@ def check_matched_accuracy(fn) -> Feedback:
     'not attempted'
     """
     for table in _table_cases():
-        try:
-            value = call_student(fn, table.copy(), name="matched_accuracy")
-            if is_placeholder(value):
-                return not_attempted("Write the body of matched_accuracy (it still returns None)")
-            got = as_number(value)
-        except StudentError as err:
-            return wrong(f"{err}. The table may have more rows (clusters) than columns (segments), or fewer.")
-        if got is None:
-            return wrong("matched_accuracy should return one number (a fraction of the pixels).")
+        got = student_number(fn, table.copy(), name="matched_accuracy", what="one number (a fraction of the pixels)",
+                             hint=". The table may have more rows (clusters) than columns (segments), or fewer.")
+        if isinstance(got, Feedback):
+            return got
         want = _accuracy_from_table(table)
         if np.isclose(got, want, rtol=1e-9, atol=1e-12):
             continue
