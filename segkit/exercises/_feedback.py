@@ -151,8 +151,9 @@ def student_number(fn, *args, name: str, what: str = "one number (a float)", hin
     """Call the student's ``fn`` for one number: the float, or the :class:`Feedback` a check returns at once.
 
     Not attempted when ``fn`` still returns its placeholder; wrong when it
-    raises or returns something that is not one number, with ``hint``
-    appended (a string, or a function of the message that returns one).
+    returns something that is not one number (saying what it should return),
+    or when it raises, with ``hint`` appended to what it raised (a string, or
+    a function of that message that returns one).
 
     Examples
     --------
@@ -160,14 +161,19 @@ def student_number(fn, *args, name: str, what: str = "one number (a float)", hin
     3.0
     >>> student_number(lambda t: None, np.ones(3), name="total").status
     'not attempted'
-    >>> print(student_number(lambda t: [1, 2], np.ones(3), name="total", hint=". Sum the cells.").message)
-    total should return one number (a float); got list. Sum the cells.
+    >>> print(student_number(lambda t: [1, 2], np.ones(3), name="total").message)
+    total should return one number (a float); got list
+    >>> print(student_number(lambda t: t[5], np.ones(3), name="total", hint=". t has 3 cells.").message)
+    total raised IndexError: index 5 is out of bounds for axis 0 with size 3. t has 3 cells.
     """
     try:
         value = call_student(fn, *args, name=name)
-        if is_placeholder(value):
-            return not_attempted(f"Write the body of {name} (it still returns None)")
-        return number_or_error(value, name, what)
     except StudentError as err:
         message = str(err)
         return wrong(message + (hint(message) if callable(hint) else hint))
+    if is_placeholder(value):
+        return not_attempted(f"Write the body of {name} (it still returns None)")
+    try:
+        return number_or_error(value, name, what)
+    except StudentError as err:
+        return wrong(str(err))
