@@ -8,6 +8,9 @@ then prints, over the images that have every requested schedule:
 * the authors' pooled best-overlap mIoU (``segkit.metrics.pooled_best_overlap``:
   all / fine / coarse) and the mean of per-image best-overlap mIoU, for each
   schedule;
+* the first schedule minus the second, pooled "all", paired over the images
+  (a bootstrap interval; each image weighted by its annotated segments, so
+  the weighted mean of the per-image differences is the pooled difference);
 * per image: labels, connected segments, updates, stop, seconds;
 * with ``--reference-iters N``: N iterations of the authors' loop
   (benchmarks/reference_loop.py) on the first image, in the same run, and how
@@ -73,6 +76,22 @@ def _reference_seconds(item, method, n_iter):
     reference_loop(im, method=method, n_iter=n_iter, min_labels=0, callback=tick)
     per_iter = float(np.median(np.diff([t0] + times)[1:]))
     return per_iter
+
+
+def _print_paired(a, b, rows, gts):
+    """Schedule a minus schedule b, pooled "all", paired over the images (the same human segments weigh both)."""
+    from segkit.evaluation.report import bootstrap_ci
+    from segkit.metrics import pooled_best_overlap
+
+    weights = np.array([sum(np.unique(g).size for g in image_gts) for image_gts in gts], float)
+    per_image = {s: np.array([pooled_best_overlap([pred], [image_gts]) for pred, image_gts in zip(rows[s][0], gts)])
+                 for s in (a, b)}
+    diff = per_image[a] - per_image[b]
+    low, high = bootstrap_ci(diff, weights=weights)
+    mean = float((diff * weights).sum() / weights.sum())
+    print(f"\n{a} - {b}, pooled best-overlap mIoU (all): {mean:+.4f} [{low:+.4f}, {high:+.4f}] "
+          f"(95% percentile bootstrap over the {diff.size} images, each weighted by its annotated segments); "
+          f"{a} higher on {int((diff > 0).sum())} images, lower on {int((diff < 0).sum())}")
 
 
 def main(argv=None):
@@ -153,6 +172,8 @@ def main(argv=None):
               f"{others[0]:.3f} | {others[1]:.3f} | {others[2]:.3f} | "
               f"{np.mean([f['n_labels'] for f in facts]):.1f} / {np.mean(segs):.0f} | "
               f"{np.mean(secs):.1f}, {np.max(secs):.1f} |{speed}")
+    if len(schedules) >= 2 and len(done) >= 2:
+        _print_paired(schedules[0], schedules[1], rows, [items[i].segmentations for i in done])
     print("\n| image | " + " | ".join(f"{s}: labels / segments, best-overlap, updates (stop), s" for s in schedules) + " |")
     print("|---|" + "---|" * len(schedules))
     for k, image_id in enumerate(done):
