@@ -78,15 +78,15 @@ def _reference_seconds(item, method, n_iter):
     return per_iter
 
 
-def _print_paired(a, b, rows, gts):
-    """Schedule a minus schedule b, pooled "all", paired over the images (the same human segments weigh both)."""
-    from segkit.evaluation.report import bootstrap_ci
-    from segkit.metrics import pooled_best_overlap
+def _print_paired(a, b, pooled, weights):
+    """Schedule a minus schedule b, pooled "all", paired over the images (the same human segments weigh both).
 
-    weights = np.array([sum(np.unique(g).size for g in image_gts) for image_gts in gts], float)
-    per_image = {s: np.array([pooled_best_overlap([pred], [image_gts]) for pred, image_gts in zip(rows[s][0], gts)])
-                 for s in (a, b)}
-    diff = per_image[a] - per_image[b]
+    ``pooled[s]``: each image's pooled score under schedule s; ``weights``: each image's annotated segments.
+    """
+    from segkit.evaluation.report import bootstrap_ci
+
+    diff = np.asarray(pooled[a]) - np.asarray(pooled[b])
+    weights = np.asarray(weights, float)
     low, high = bootstrap_ci(diff, weights=weights)
     mean = float((diff * weights).sum() / weights.sum())
     print(f"\n{a} - {b}, pooled best-overlap mIoU (all): {mean:+.4f} [{low:+.4f}, {high:+.4f}] "
@@ -98,6 +98,7 @@ def main(argv=None):
     from segkit.datasets import bsds500_ids, load_bsds500_item
     from segkit.metrics import pooled_best_overlap, score_annotators
     from segkit.metrics.components import connected_components
+    from segkit.metrics.protocols import POOLED, SEGMENT_COUNT
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--method", choices=("kim2020", "kanezaki2018"), default="kim2020")
@@ -155,15 +156,17 @@ def main(argv=None):
           "Hungarian mIoU | covering | VI | labels / segments (mean) | seconds per image (mean, max) |"
           + (" x authors' 1,000 |" if per_iter else ""))
     print("|---|---|---:|---:|---:|---:|---|---|" + ("---:|" if per_iter else ""))
-    rows = {}
+    rows, image_pooled = {}, {}
     for schedule in schedules:
         preds, facts = zip(*(_load(out / schedule / f"{i}.npz") for i in done))
         gts = [items[i].segmentations for i in done]
         pooled = [pooled_best_overlap(list(preds), gts, mode=m) for m in ("all", "fine", "coarse")]
         wanted = ["best-overlap mIoU", "hungarian mIoU", "covering", "VI"]
-        scored = [score_annotators(pr, gt, protocols=wanted) for pr, gt in zip(preds, gts)]
+        scored = [score_annotators(pr, gt, protocols=wanted + [POOLED, SEGMENT_COUNT]) for pr, gt in zip(preds, gts)]
         per_image = [sc["best-overlap mIoU"]["all"] for sc in scored]
         others = [np.mean([sc[name]["all"] for sc in scored]) for name in wanted[1:]]
+        image_pooled[schedule] = [sc[POOLED]["all"] for sc in scored]
+        weights = [sc[SEGMENT_COUNT]["all"] for sc in scored]   # the same for every schedule
         segs = [int(np.unique(connected_components(pr)).size) for pr in preds]
         secs = [f["seconds"] for f in facts]
         rows[schedule] = (preds, facts, per_image, segs)
@@ -173,7 +176,7 @@ def main(argv=None):
               f"{np.mean([f['n_labels'] for f in facts]):.1f} / {np.mean(segs):.0f} | "
               f"{np.mean(secs):.1f}, {np.max(secs):.1f} |{speed}")
     if len(schedules) >= 2 and len(done) >= 2:
-        _print_paired(schedules[0], schedules[1], rows, [items[i].segmentations for i in done])
+        _print_paired(schedules[0], schedules[1], image_pooled, weights)
     print("\n| image | " + " | ".join(f"{s}: labels / segments, best-overlap, updates (stop), s" for s in schedules) + " |")
     print("|---|" + "---|" * len(schedules))
     for k, image_id in enumerate(done):

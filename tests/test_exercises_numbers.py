@@ -35,7 +35,7 @@ def test_not_one_number_says_what_to_return(check, name, what):
 
 
 @pytest.mark.parametrize("check, name, what", CHECKS, ids=IDS)
-def test_an_exception_is_feedback_with_the_lessons_hint(check, name, what):
+def test_an_exception_is_feedback_naming_the_function(check, name, what):
     def broken(*args):
         raise KeyError("oops")
 
