@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numbers
 import operator
-
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +20,7 @@ __all__ = [
     "check_int",
     "check_float",
     "check_choice",
+    "check_path",
     "check_label_map",
     "check_same_shape",
     "as_array",
@@ -190,6 +192,24 @@ def check_choice(value, name: str, choices) -> str:
         allowed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"`{name}` must be one of {allowed}; got {value!r}")
     return value
+
+
+def check_path(value, name: str, *, what: str = "a file path") -> Path:
+    """Return ``value`` as a :class:`pathlib.Path`, or raise a clear ``TypeError``.
+
+    Accepts a ``str`` or any ``os.PathLike``; ``what`` says in the message what
+    the path should point at.
+
+    >>> check_path("a/b.png", "path").name
+    'b.png'
+    >>> check_path(3, "path")
+    Traceback (most recent call last):
+    ...
+    TypeError: `path` must be a file path (str or pathlib.Path); got 3 (int)
+    """
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"`{name}` must be {what} (str or pathlib.Path); got {describe(value)}")
+    return Path(value)
 
 
 def check_label_map(labels, name: str = "labels", *, allow_negative: bool = False) -> np.ndarray:

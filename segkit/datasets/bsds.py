@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import check_choice, check_float, check_int, describe
+from .._validate import check_choice, check_float, check_int, check_path, describe
 from ..io import MIN_SIDE, as_rgb, load_image
 
 __all__ = [
@@ -151,9 +151,7 @@ def bsds500_root(root=None) -> Path:
         message says how to get one.
     """
     if root is not None:
-        if not isinstance(root, (str, os.PathLike)):
-            raise TypeError(f"`root` must be a path; got {describe(root)}")
-        found = _normalise_root(Path(root))
+        found = _normalise_root(check_path(root, "root", what="a path"))
         if found is None:
             raise DatasetNotFoundError(
                 f"`root`: no BSDS500 copy at '{root}' (expected the folders images/ and groundTruth/ "

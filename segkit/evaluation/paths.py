@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .._validate import describe
+from .._validate import check_path, describe
 
 
 def _first_existing(path: Path) -> Path:
@@ -47,8 +47,7 @@ def _check_output_file(path, name: str) -> Path:
         If ``path`` is empty or a folder, a part of it is a file, the folder
         cannot be created or written in, or the file exists and is read-only.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"`{name}` must be a file path; got {describe(path)}")
+    check_path(path, name)
     text = os.fspath(path)
     if not isinstance(text, str) or text == "":
         raise ValueError(f"`{name}` must be a file path; got {describe(path)}")

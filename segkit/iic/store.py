@@ -10,24 +10,17 @@ of plain facts about the run (data, steps, seed, scores); it is read with
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
-from .._validate import describe
+from .._validate import check_path, describe
 from .net import IICNet
 
 __all__ = ["save_iic", "load_iic"]
 
 #: What :func:`save_iic` writes under ``"format"`` and :func:`load_iic` accepts.
 FORMAT = "segkit-iic-1"
-
-
-def _check_path(path, name="path") -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"`{name}` must be a file path (str or pathlib.Path); got {describe(path)}")
-    return Path(path)
 
 
 def _plain(value, where: str):
@@ -88,7 +81,7 @@ def save_iic(model, path, *, info=None) -> Path:
     """
     if not isinstance(model, IICNet):
         raise TypeError(f"`model` must be an IICNet; got {describe(model)}")
-    path = _check_path(path)
+    path = check_path(path, "path")
     info = {} if info is None else info
     if not isinstance(info, dict):
         raise TypeError(f"`info` must be a dict of plain values or None; got {describe(info)}")
@@ -125,7 +118,7 @@ def load_iic(path):
     --------
     See :func:`save_iic`.
     """
-    path = _check_path(path)
+    path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"`path`: no file {str(path)!r} (an IIC network is written by "
                                 f"segkit.iic.save_iic, e.g. by benchmarks/bench_iic.py --save)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import check_int, describe
+from .._validate import check_int, check_path, describe
 from .arrays import MIN_SIDE, _fit_shape, _resize_to, as_rgb
 
 __all__ = ["load_image", "open_image", "MAX_PIXELS", "ImageFileNotFoundError"]
@@ -126,8 +126,7 @@ def open_image(path, *, name: str = "src"):
     >>> img.mode, img.size
     ('L', (12, 8))
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"`{name}` must be a path to an image file; got {describe(path)}")
+    check_path(path, name, what="a path to an image file")
     return _open_file(path, name, None)[0]
 
 
