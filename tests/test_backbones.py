@@ -173,6 +173,7 @@ class TestLoadBackbone:
             net = bb.load_backbone(cache_dir=tmp_path)
         assert net.name == "efficientnet-lite0"
         assert "instead of DINO" in net.reason and "download=False" in net.reason
+        assert "load_backbone(download=True)" in net.reason
         assert any("instead of DINO" in r.getMessage() for r in caplog.records)
 
     def test_default_prefers_cached_dino(self, tmp_path, monkeypatch):
@@ -219,6 +220,8 @@ class TestLoadBackbone:
         with caplog.at_level(logging.WARNING, logger="segkit.backbones"):
             net = bb.load_backbone(download="auto", cache_dir=tmp_path)
         assert net.name == "efficientnet-lite0" and "did not answer" in net.reason
+        # the hint fits the call: "auto" already downloads when online, so it does not say download=True
+        assert "same call downloads" in net.reason and "download=True" not in net.reason
         assert any("did not answer" in r.getMessage() for r in caplog.records)
 
     def test_auto_download_online_tries_dino(self, tmp_path, monkeypatch):
@@ -234,6 +237,7 @@ class TestLoadBackbone:
         net = bb.load_backbone(download="auto", cache_dir=tmp_path)
         assert calls == [bb.DINO_WEIGHTS["dino_vits8"]["url"]]
         assert net.name == "efficientnet-lite0" and "connection reset" in net.reason
+        assert "call again" in net.reason
 
     def test_auto_download_with_explicit_dino_offline_raises(self, tmp_path, monkeypatch):
         monkeypatch.setattr(bb.load, "dino_reachable", lambda name: False)

@@ -119,11 +119,13 @@ def load_backbone(name=None, *, download=False, cache_dir=None, pretrained: bool
             logger.info("backbone: %s", model.reason)
             return model
     why = f"no DINO weights in '{_weights_dir(cache_dir)}' and download=False"
+    hint = "Call load_backbone(download=True) online to use DINO ViT-S/8."
     if download == "auto":
         download = dino_reachable("dino_vits8")
         if not download:
             why = (f"no DINO weights in '{_weights_dir(cache_dir)}', and their server "
                    f"({urlsplit(DINO_WEIGHTS['dino_vits8']['url']).hostname}) did not answer: no internet here")
+            hint = "On a machine with internet the same call downloads DINO ViT-S/8 and uses it."
     if download:
         try:
             model = _dino("dino_vits8", cache_dir, True, "dino_vits8: DINO weights downloaded")
@@ -131,9 +133,9 @@ def load_backbone(name=None, *, download=False, cache_dir=None, pretrained: bool
             return model
         except BackboneUnavailableError as exc:
             why = f"DINO weights could not be had ({exc})"
+            hint = "Check the connection and call again to use DINO ViT-S/8."
     model = EfficientNetLite0Features(layer=layer)
-    model.reason = (f"efficientnet-lite0 (ImageNet-supervised) used instead of DINO: {why}. "
-                    f"Call load_backbone(download=True) online to use DINO ViT-S/8.")
+    model.reason = f"efficientnet-lite0 (ImageNet-supervised) used instead of DINO: {why}. {hint}"
     logger.warning("backbone: %s", model.reason)
     return model
 
