@@ -16,12 +16,17 @@ then prints, over the images that have every requested schedule:
   (benchmarks/reference_loop.py) on the first image, in the same run, and how
   many times faster each schedule's run is than 1,000 of them.
 
-Usage::
+Usage (the ten-image table of benchmarks/RESULTS.md, section 3; its runs are
+kept in git under benchmarks/results, a few kB each, so that a later session
+reprints or extends the table instead of rerunning hours of training;
+add ``--report-only`` to reprint it)::
 
-    python benchmarks/bench_fast_schedule.py --limit 10 --schedules fast,paper \\
-        --reference-iters 20 --out bench_fast
+    python benchmarks/bench_fast_schedule.py \\
+        --ids 3096,8023,12084,14037,16077,19021,21077,24077,33039,42049 \\
+        --schedules fast,paper --out benchmarks/results
 
-Run it alone on the machine: the seconds are the point.
+Run it alone on the machine: the seconds are the point. Try-outs (``--stages``)
+belong in an ignored folder such as benchmarks/out.
 """
 
 from __future__ import annotations
